@@ -1,0 +1,37 @@
+# The README's two commands: `make demo` (set up, then pretrain + evaluate on the embedded data)
+# and `make test` (set up, then check the notebooks/library sync and run every test).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= runs/demo
+
+.PHONY: setup demo test sync-check nbtest pytest export clean-nbs
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $@
+
+# Pretrain a viewmaker + small encoder on the Fashion-MNIST subset shipped in the package, evaluate it,
+# and write metrics.json, checkpoint.pt and views.png into $(OUT). A few minutes on 2 CPU cores.
+demo: setup
+	rm -rf $(OUT)
+	$(BIN)/viewexplore pretrain --data fashion-mnist-mini --views viewmaker --objective simclr \
+		--epochs 6 --viewmaker-width 16 --probe-epochs 20 --out $(OUT)
+
+test: setup sync-check nbtest pytest
+
+# Fails if nbdev-export or nbdev-clean would change any file: the library must be generated from the notebooks.
+sync-check: setup
+	scripts/check-sync $(BIN)
+
+nbtest: setup
+	$(BIN)/nbdev-test --n-workers 1
+
+pytest: setup
+	$(BIN)/python -m pytest -q tests
+
+export: setup
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean

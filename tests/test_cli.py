@@ -1,0 +1,143 @@
+"End-to-end runs of the `viewexplore` command line on the embedded data: outputs, resume, interruption, bad input."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+import torch
+from viewexplore.core import load_checkpoint, CheckpointError, atomic_save
+
+TINY = ['--train-subset', '300', '--test-subset', '100', '--batch-size', '100', '--viewmaker-width', '8',
+        '--num-res-blocks', '1', '--probe-epochs', '2', '--no-progress']
+
+
+def run(cmd, *args, timeout=600):
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
+    out = tmp_path / 'run'
+    r = run(cli, 'pretrain', '--epochs', '2', '--seed', '3', *TINY, '--out', str(out))
+    assert r.returncode == 0, r.stderr
+    assert str(out / 'metrics.json') in r.stdout and 'linear-probe accuracy' in r.stdout
+    m = json.loads((out / 'metrics.json').read_text())
+    for k in ('linear_accuracy', 'knn_accuracy', 'config', 'seed', 'environment', 'wall_seconds', 'history'):
+        assert k in m, k
+    assert m['seed'] == 3 and m['config']['views'] == 'viewmaker' and m['environment']['device'] == 'cpu'
+    assert m['epochs_trained'] == 2 and len(m['history']) == 2 and 'knn_accuracy' in m['history'][-1]
+    assert 10 <= m['linear_accuracy'] <= 100   # clearly learned something on 10 classes
+    assert (out / 'views.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert json.loads((out / 'config.json').read_text()) == m['config']
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    assert ck['epoch'] == 2 and ck['vm_opt'] is not None and 'rng' in ck
+
+    # evaluate re-reads the checkpoint and reproduces the kNN accuracy exactly (it is deterministic)
+    r = run(cli, 'evaluate', str(out / 'checkpoint.pt'), '--probe-epochs', '1', '--no-progress')
+    assert r.returncode == 0, r.stderr
+    ev = json.loads((out / 'evaluation.json').read_text())
+    assert ev['knn_accuracy'] == pytest.approx(m['knn_accuracy'])
+
+    # a second run into the same directory is refused and changes nothing
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    r = run(cli, 'pretrain', '--epochs', '1', *TINY, '--out', str(out))
+    assert r.returncode == 2 and '--resume' in r.stderr and 'Traceback' not in r.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize('views,objective,extra', [('expert', 'simclr', []), ('noise', 'instdisc', ['--num-negatives', '64']),
+                                                   ('combined', 'simclr', ['--distortion-budget', '0.01', '--mode', 'simultaneous'])])
+def test_every_view_kind_and_objective_runs(cli, tmp_path, views, objective, extra):
+    r = run(cli, 'pretrain', '--epochs', '1', '--views', views, '--objective', objective, *extra, *TINY, '--out', str(tmp_path / 'r'))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / 'r' / 'metrics.json').read_text())['config']['objective'] == objective
+
+
+def test_random_encoder_baseline_with_zero_epochs(cli, tmp_path):
+    r = run(cli, 'pretrain', '--epochs', '0', '--views', 'expert', *TINY, '--out', str(tmp_path / 'r'))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / 'r' / 'metrics.json').read_text())['epochs_trained'] == 0
+
+
+def test_sigterm_leaves_a_usable_checkpoint_and_resume_finishes(cli, tmp_path):
+    out = tmp_path / 'run'
+    args = ['pretrain', '--epochs', '30', '--train-subset', '2000', '--test-subset', '200', '--batch-size', '50',
+            '--viewmaker-width', '8', '--probe-epochs', '1', '--no-progress', '--out', str(out)]
+    p = subprocess.Popen(cli + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / 'config.json').exists() and time.time() < deadline: time.sleep(0.2)
+    time.sleep(3)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert 'SIGTERM' in err and '--resume' in err and 'Traceback' not in err
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    assert ck['global_step'] >= 1 and not (out / 'metrics.json').exists()
+    assert not [f for f in os.listdir(out) if f.endswith('.tmp')]   # no half-written files
+    r = run(cli, 'pretrain', '--resume', '--epochs', str(ck['epoch'] + 1), '--out', str(out), '--no-progress')
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / 'metrics.json').read_text())
+    assert m['epochs_trained'] == ck['epoch'] + 1
+    assert load_checkpoint(out / 'checkpoint.pt')['global_step'] > ck['global_step']
+
+
+@pytest.mark.parametrize('args,message', [
+    (['--distortion-budget', '0'], 'distortion_budget must be a finite number > 0'),
+    (['--distortion-budget', 'nan'], 'distortion_budget must be a finite number > 0'),
+    (['--distortion-budget', '-0.5'], 'distortion_budget must be a finite number > 0'),
+    (['--data', '/nonexistent/images'], '/nonexistent/images'),
+    (['--batch-size', '0'], 'batch_size must be >= 1'),
+])
+def test_bad_options_give_one_line_errors(cli, tmp_path, args, message):
+    r = run(cli, 'pretrain', '--epochs', '1', *TINY, *args, '--out', str(tmp_path / 'r'))
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path / 'r' / 'checkpoint.pt').exists()
+
+
+def test_folder_without_images_says_what_is_expected(cli, tmp_path):
+    (tmp_path / 'empty' / 'cats').mkdir(parents=True)
+    (tmp_path / 'empty' / 'cats' / 'notes.txt').write_text('no images here')
+    r = run(cli, 'pretrain', '--data', str(tmp_path / 'empty'), *TINY, '--out', str(tmp_path / 'r'))
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
+    assert 'image' in r.stderr.lower()
+
+
+def test_damaged_and_incompatible_checkpoints(cli, tmp_path):
+    bad = tmp_path / 'damaged.pt'
+    bad.write_bytes(b'\x80\x02 this is not a checkpoint')
+    r = run(cli, 'evaluate', str(bad))
+    assert r.returncode == 2 and 'damaged' in r.stderr and 'Traceback' not in r.stderr
+    r = run(cli, 'evaluate', str(tmp_path / 'missing.pt'))
+    assert r.returncode == 2 and 'No checkpoint' in r.stderr
+
+    out = tmp_path / 'run'
+    assert run(cli, 'pretrain', '--epochs', '1', *TINY, '--out', str(out)).returncode == 0
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    ck['config']['viewmaker_width'] = 16   # the stored weights no longer fit the model this config builds
+    atomic_save(ck, tmp_path / 'incompatible.pt')
+    r = run(cli, 'evaluate', str(tmp_path / 'incompatible.pt'))
+    assert r.returncode == 2 and 'does not fit' in r.stderr and 'Traceback' not in r.stderr
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, (f'touch {os.environ.get("EXPLOIT_MARKER", "/tmp/viewexplore-exploit-marker")}',))
+
+
+def test_a_checkpoint_cannot_run_code(tmp_path, monkeypatch):
+    marker = tmp_path / 'pwned'
+    monkeypatch.setenv('EXPLOIT_MARKER', str(marker))
+    torch.save({'format': 'viewexplore-pretrain-1', 'payload': _Exploit()}, tmp_path / 'evil.pt')
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / 'evil.pt')
+    assert not marker.exists()
+
+
+def test_help_explains_every_option(cli):
+    from dataclasses import fields
+    from viewexplore.train import PretrainConfig
+    r = run(cli, 'pretrain', '--help')
+    assert r.returncode == 0
+    text = ' '.join(r.stdout.split())
+    for f in fields(PretrainConfig):
+        assert '--' + f.name.replace('_', '-') in text, f.name
+    for word in ('--out', '--resume', 'fashion-mnist-mini', 'cifar10-corners'):
+        assert word in text
