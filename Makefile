@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	rm -rf $(OUT)
 	$(BIN)/viewexplore pretrain --data fashion-mnist-mini --views viewmaker --objective simclr \
-		--epochs 6 --viewmaker-width 16 --probe-epochs 20 --out $(OUT)
+		--epochs 4 --viewmaker-width 16 --probe-epochs 15 --out $(OUT)
 
 test: setup sync-check nbtest pytest
 
