@@ -18,6 +18,7 @@ from .views import VIEW_KINDS
 from .models import ENCODERS
 from .train import PretrainConfig, Pretrainer, TrainingInterrupted, MODES, OBJECTIVES
 from .evaluate import evaluate_encoder, knn_monitor
+from .losses import SIMCLR_VARIANTS
 from .figures import view_ring_figure
 
 # %% auto #0
@@ -25,7 +26,7 @@ __all__ = ['build_parser', 'pretrain', 'evaluate', 'main']
 
 # %% ../nbs/60_cli.ipynb #2a0d6cda
 _CHOICES = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, mode=MODES, encoder=tuple(ENCODERS),
-                simclr_variant=('ntxent', 'reference'), precision=('auto', 'bf16', 'fp32'))
+                simclr_variant=SIMCLR_VARIANTS, precision=('auto', 'bf16', 'fp32'))
 
 def _field_help()->dict:
     "Help text of each PretrainConfig field, taken from the comment after it in the source."
