@@ -16,7 +16,7 @@ from .core import ViewexploreError, InputError, CheckpointError, NonFiniteLossEr
 from .data import DATASETS, load_dataset, to_float
 from .views import VIEW_KINDS
 from .models import ENCODERS
-from .train import PretrainConfig, Pretrainer, TrainingInterrupted, MODES, OBJECTIVES
+from .train import PretrainConfig, Pretrainer, TrainingInterrupted, MODES, OBJECTIVES, METHODS
 from .evaluate import evaluate_encoder, knn_monitor
 from .losses import SIMCLR_VARIANTS
 from .figures import view_ring_figure
@@ -26,7 +26,8 @@ __all__ = ['build_parser', 'pretrain', 'evaluate', 'main']
 
 # %% ../nbs/60_cli.ipynb #2a0d6cda
 _CHOICES = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, mode=MODES, encoder=tuple(ENCODERS),
-                simclr_variant=SIMCLR_VARIANTS, precision=('auto', 'bf16', 'fp32'))
+                simclr_variant=SIMCLR_VARIANTS, precision=('auto', 'bf16', 'fp32'), method=METHODS,
+                texture_method=('randconv', 'fourier'))
 
 def _field_help()->dict:
     "Help text of each PretrainConfig field, taken from the comment after it in the source."
@@ -51,7 +52,8 @@ def build_parser()->argparse.ArgumentParser:
     datasets = '\n'.join(textwrap.fill(f"{k}: {v}", 78, initial_indent='  ', subsequent_indent='      ') for k, v in DATASETS.items())
     pre = sub.add_parser('pretrain', help='pretrain an encoder (and a viewmaker), evaluate it and picture its views',
                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                         description="Pretrain an encoder with contrastive learning on fixed or learned views, then evaluate it\n"
+                         description="Pretrain an encoder with contrastive learning on fixed or learned views (--method pairs, the viewmaker\n"
+                                     "paper) or with MoCo / LooC (--method moco, moco++, looc, looc++ and --augment), then evaluate it\n"
                                      "with a linear probe and a kNN monitor.\n\n--data is one of:\n" + datasets +
                                      "\n  or a path to an image folder (train/<class>/*, test/<class>/*, or <class>/*).")
     helps = _field_help()
@@ -96,8 +98,9 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     import matplotlib.pyplot as plt
     x = to_float(trainer.data.test_x[:n]).to(trainer.device)
     c = trainer.config
-    title = f"{c.views} views ({c.objective}, budget {c.distortion_budget}) after {trainer.epoch} epochs on {trainer.data.name}"
-    fig = view_ring_figure(trainer.views, x, deltas=True, title=title)
+    if c.method == 'pairs': title = f"{c.views} views ({c.objective}, budget {c.distortion_budget}) after {trainer.epoch} epochs on {trainer.data.name}"
+    else: title = f"{c.method} views ({c.base_augment},{c.augment}) after {trainer.epoch} epochs on {trainer.data.name}"
+    fig = view_ring_figure(trainer.views, x, deltas=c.method == 'pairs' or trainer.viewmaker is not None, title=title)
     fig.savefig(path, dpi=110, bbox_inches='tight'); plt.close(fig)
 
 # %% ../nbs/60_cli.ipynb #9623f0de

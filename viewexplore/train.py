@@ -18,10 +18,14 @@ from .data import ImageDataset, load_dataset, to_float
 from .views import make_views, VIEW_KINDS
 from .models import build_encoder, ENCODERS
 from .losses import SimCLRLoss, InstDiscLoss, SIMCLR_VARIANTS
+from .viewmaker import Viewmaker
+from .augment import build_pipeline, AUGMENT_ORDER, HEAD_AUGMENTATIONS
+from .looc import METHODS as LOOC_METHODS, LooCViews, build_looc
 import viewexplore
 
 # %% auto #0
-__all__ = ['MODES', 'OBJECTIVES', 'CHECKPOINT_FORMAT', 'grad_reverse', 'PretrainConfig', 'TrainingInterrupted', 'Pretrainer']
+__all__ = ['MODES', 'OBJECTIVES', 'METHODS', 'CHECKPOINT_FORMAT', 'grad_reverse', 'PretrainConfig', 'TrainingInterrupted',
+           'Pretrainer']
 
 # %% ../nbs/30_train.ipynb #8d27bdad
 class _GradReverse(torch.autograd.Function):
@@ -37,11 +41,15 @@ def grad_reverse(x:torch.Tensor)->torch.Tensor:
 # %% ../nbs/30_train.ipynb #10cc9beb
 MODES = ('alternating', 'simultaneous')
 OBJECTIVES = ('simclr', 'instdisc')
+METHODS = ('pairs',) + LOOC_METHODS
+
+def _names(s:str)->list[str]: return [n.strip() for n in (s or '').split(',') if n.strip()]
 
 @dataclass
 class PretrainConfig:
     "Everything a pretraining run depends on."
     data:str='fashion-mnist-mini' # dataset name or image-folder path (see viewexplore.data.DATASETS)
+    method:str='pairs' # pairs (two views and --objective, the viewmaker paper), or moco, moco++, looc, looc++ (the LooC paper)
     views:str='viewmaker' # viewmaker, expert, cropflip, noise or combined
     objective:str='simclr' # simclr or instdisc
     simclr_variant:str='ntxent' # ntxent (standard, symmetric) or reference (the viewmaker code's variant)
@@ -75,11 +83,26 @@ class PretrainConfig:
     probe_views:bool=True # apply the frozen viewmaker to training inputs during the probe (paper protocol)
     knn_k:int=200 # kNN monitor: neighbours
     knn_temperature:float=0.1 # kNN monitor: temperature
+    augment:str='color,rotation' # moco/looc: augmentations besides the base ones (color, rotation, texture, viewmaker); looc gives each its own embedding space
+    base_augment:str='crop,flip,blur' # moco/looc: augmentations without heads of their own (crop, flip, blur, and color, rotation or texture when they should get no space)
+    shared_augment:str='' # moco/looc: augmentations whose parameters every key copies from the query (e.g. rotation)
+    add_one:bool=False # looc: the paper's add-one ablation instead of leave-one-out views
+    queue_size:int=16384 # moco/looc: negatives per embedding space (LooC paper: 16384)
+    moco_momentum:float=0.999 # moco/looc: key-encoder momentum
+    moco_temperature:float=0.2 # moco/looc: temperature (MoCo v2)
+    head_hidden:int=2048 # moco/looc: hidden size of the projection MLPs (MoCo v2: 2048)
+    bn_splits:int=8 # moco/looc: BatchNorm groups emulating MoCo's shuffling BN (1: plain BatchNorm)
+    color_p:float=0.8 # moco/looc: colour-jitter probability (then grayscale with p 0.2)
+    rotation_p:float=0.5 # moco/looc: probability of rotating by 90, 180 or 270 degrees
+    texture_p:float=0.5 # moco/looc: texture-randomisation probability
+    texture_method:str='randconv' # moco/looc: randconv (random convolutions) or fourier (amplitude mixing)
+    crop_min_scale:float=0.2 # moco/looc: smallest random-resized-crop area (MoCo v2: 0.2)
 
     def validate(self):
         "Raise `InputError` for an option that cannot work."
         choices = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, simclr_variant=SIMCLR_VARIANTS, mode=MODES,
-                       encoder=tuple(ENCODERS), precision=('auto', 'bf16', 'fp32'))
+                       encoder=tuple(ENCODERS), precision=('auto', 'bf16', 'fp32'), method=METHODS,
+                       texture_method=('randconv', 'fourier'))
         for k, allowed in choices.items():
             if getattr(self, k) not in allowed: raise InputError(f"{k}={getattr(self, k)!r} is not one of: {', '.join(allowed)}.")
         for k in ('epochs', 'probe_epochs'):
@@ -89,7 +112,26 @@ class PretrainConfig:
         for k in ('temperature', 'encoder_lr', 'viewmaker_lr', 'probe_lr', 'knn_temperature', 'distortion_budget'):
             v = getattr(self, k)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0): raise InputError(f"{k} must be a finite number > 0, got {v!r}.")
+        if self.method != 'pairs': self._validate_looc()
         return self
+
+    def _validate_looc(self):
+        heads, base, shared = _names(self.augment), _names(self.base_augment), _names(self.shared_augment)
+        base_ok = [n for n in AUGMENT_ORDER if n != 'viewmaker']
+        bad = [n for n in heads if n not in HEAD_AUGMENTATIONS] + [n for n in base if n not in base_ok]
+        if bad: raise InputError(f"Unknown augmentations {bad}: --augment takes {', '.join(HEAD_AUGMENTATIONS)}; --base-augment takes {', '.join(base_ok)}.")
+        if len(set(heads + base)) != len(heads + base): raise InputError(f"An augmentation is named twice in --augment {self.augment!r} / --base-augment {self.base_augment!r}.")
+        if self.method != 'moco' and not heads: raise InputError(f"{self.method} needs at least one augmentation in --augment ({', '.join(HEAD_AUGMENTATIONS)}).")
+        if [n for n in shared if n not in heads + base]: raise InputError(f"--shared-augment {self.shared_augment!r} names augmentations that are not used.")
+        if self.add_one and not self.method.startswith('looc'): raise InputError("--add-one is an ablation of looc / looc++ only.")
+        for k in ('color_p', 'rotation_p', 'texture_p'):
+            if not 0 <= getattr(self, k) <= 1: raise InputError(f"{k} must be a probability in [0, 1], got {getattr(self, k)}.")
+        if not 0 < self.crop_min_scale <= 1: raise InputError(f"crop_min_scale must be in (0, 1], got {self.crop_min_scale}.")
+        if not 0 <= self.moco_momentum < 1: raise InputError(f"moco_momentum must be in [0, 1), got {self.moco_momentum}.")
+        if not (math.isfinite(self.moco_temperature) and self.moco_temperature > 0): raise InputError(f"moco_temperature must be > 0, got {self.moco_temperature}.")
+        if self.queue_size < self.batch_size: raise InputError(f"queue_size ({self.queue_size}) must be at least the batch size ({self.batch_size}).")
+        if self.bn_splits < 1 or self.batch_size % self.bn_splits:
+            raise InputError(f"batch_size ({self.batch_size}) must be divisible by bn_splits ({self.bn_splits}); change one of them.")
 
     @classmethod
     def from_dict(cls, d:dict)->'PretrainConfig':
@@ -132,17 +174,21 @@ class Pretrainer:
         self.channels_last = cuda if config.channels_last is None else config.channels_last
         self.log_every = log_every or (25 if cuda else 1)
         c, size = data.channels, data.image_size
-        self.encoder = build_encoder(config.encoder, c, config.embedding_dim, data.mean, data.std).to(self.device)
-        self.views, self.viewmaker = make_views(config.views, c, size, config.distortion_budget, config.num_res_blocks,
-                                                config.viewmaker_width)
+        if config.method == 'pairs':
+            self.encoder = build_encoder(config.encoder, c, config.embedding_dim, data.mean, data.std).to(self.device)
+            self.views, self.viewmaker = make_views(config.views, c, size, config.distortion_budget, config.num_res_blocks,
+                                                    config.viewmaker_width)
+        else: self._build_looc(c, size)
         self.views.to(self.device)
         if self.viewmaker is not None: self.viewmaker.check_values = False  # uint8 data are always finite
         if self.channels_last:
             self.encoder.to(memory_format=torch.channels_last); self.views.to(memory_format=torch.channels_last)
-        if config.objective == 'simclr': self.criterion = SimCLRLoss(config.temperature, config.simclr_variant)
+        if config.method != 'pairs': pass  # the criterion (key encoder and queues) was built with the encoder
+        elif config.objective == 'simclr': self.criterion = SimCLRLoss(config.temperature, config.simclr_variant)
         else: self.criterion = InstDiscLoss(len(data.train_x), config.embedding_dim, config.temperature,
                                             config.num_negatives, config.bank_momentum, config.shared_negatives)
         self.criterion.to(self.device)
+        if self.channels_last and config.method != 'pairs': self.criterion.to(memory_format=torch.channels_last)
         self.enc_opt = torch.optim.SGD(self.encoder.parameters(), lr=config.encoder_lr, momentum=config.encoder_momentum,
                                        weight_decay=config.encoder_weight_decay)
         self.vm_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=config.viewmaker_lr) if self.viewmaker is not None else None
@@ -152,6 +198,23 @@ class Pretrainer:
         self.epoch, self.step_in_epoch, self.global_step, self.history = 0, 0, 0, []
         self.callbacks = []  # called as cb(trainer) at the end of every epoch; may add entries to trainer.history[-1]
         self._stop_signal, self._last_save = None, time.time()
+
+    def _build_looc(self, c:int, size:tuple):
+        "MoCo / LooC: the multi-head query encoder, the views with parameters, the key encoder and queues."
+        cfg = self.config
+        heads, base = _names(cfg.augment), _names(cfg.base_augment)
+        if 'rotation' in heads + base and size[0] != size[1]:
+            raise InputError(f"Rotation needs square images; {self.data.name} has {size[0]}x{size[1]}. Leave 'rotation' out of --augment.")
+        self.viewmaker = None
+        if 'viewmaker' in heads:
+            self.viewmaker = Viewmaker(c, cfg.distortion_budget, cfg.num_res_blocks, clamp=True, width=cfg.viewmaker_width)
+        pipe = build_pipeline(base + heads, c, self.viewmaker, (cfg.crop_min_scale, 1.), cfg.color_p, cfg.rotation_p,
+                              cfg.texture_p, cfg.texture_method)
+        self.views = LooCViews(pipe, heads, _names(cfg.shared_augment), cfg.add_one, leave_one_out=cfg.method.startswith('looc'))
+        self.encoder, self.criterion = build_looc(cfg.method, cfg.encoder, c, heads, cfg.embedding_dim, cfg.head_hidden,
+                                                  self.data.mean, self.data.std, bn_splits=cfg.bn_splits, queue_size=cfg.queue_size,
+                                                  temperature=cfg.moco_temperature, momentum=cfg.moco_momentum)
+        self.encoder.to(self.device)
 
     # ----- one step -------------------------------------------------------------------------------------------
     def _autocast(self): return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
@@ -170,6 +233,7 @@ class Pretrainer:
         "One training step on the batch `x` (examples `idx`); returns the encoder's loss (a tensor, not synchronised)."
         idx = idx.to(self.device)
         self.encoder.train(); self.views.train()
+        if self.config.method != 'pairs': return self._looc_step(x)
         learn_views = self.viewmaker is not None
         if learn_views and self.config.mode == 'simultaneous':
             with self._autocast(): loss, z1 = self._loss(x, idx, reverse=True)
@@ -189,6 +253,32 @@ class Pretrainer:
                     self.vm_opt.zero_grad(set_to_none=True); (-vm_loss).backward(); self.vm_opt.step()
                 finally: self.encoder.requires_grad_(True)
         if isinstance(self.criterion, InstDiscLoss): self.criterion.update(idx, z1.detach().float())
+        return loss.detach()
+
+    def _looc_step(self, x:torch.Tensor)->torch.Tensor:
+        "MoCo / LooC step: query and keys, multi-space loss, encoder update, key-encoder momentum and queues; then the viewmaker's turn if it is one of the augmentations."
+        crit, enc, vm = self.criterion, self.encoder, self.viewmaker
+        crit.key_encoder.train()
+        if vm is not None and self.config.mode == 'simultaneous':
+            with self._autocast():
+                q, keys = self.views.pairs(x)
+                loss, _, pos = crit(enc, grad_reverse(q), [grad_reverse(k) for k in keys], key_grad=True)
+            self.enc_opt.zero_grad(set_to_none=True); self.vm_opt.zero_grad(set_to_none=True)
+            loss.backward(); self.enc_opt.step(); self.vm_opt.step()
+        else:
+            with self._autocast():
+                with torch.no_grad(): q, keys = self.views.pairs(x)
+                loss, _, pos = crit(enc, q, keys)
+            self.enc_opt.zero_grad(set_to_none=True); loss.backward(); self.enc_opt.step()
+        crit.update(enc, pos)
+        if vm is not None and self.config.mode == 'alternating':  # the viewmaker ascends the loss through the updated encoders
+            enc.requires_grad_(False)
+            try:
+                with self._autocast():
+                    q, keys = self.views.pairs(x)
+                    vm_loss, _, _ = crit(enc, q, keys, key_grad=True)
+                self.vm_opt.zero_grad(set_to_none=True); (-vm_loss).backward(); self.vm_opt.step()
+            finally: enc.requires_grad_(True)
         return loss.detach()
 
     # ----- checkpoints ----------------------------------------------------------------------------------------
