@@ -141,3 +141,42 @@ def test_help_explains_every_option(cli):
         assert '--' + f.name.replace('_', '-') in text, f.name
     for word in ('--out', '--resume', 'fashion-mnist-mini', 'cifar10-corners'):
         assert word in text
+
+
+LOOC_TINY = ['--train-subset', '256', '--test-subset', '64', '--batch-size', '64', '--queue-size', '128', '--head-hidden', '32',
+             '--bn-splits', '4', '--probe-epochs', '1', '--no-progress']
+
+
+@pytest.mark.parametrize('method,augment', [('moco', 'rotation'), ('moco++', 'color,rotation'), ('looc', 'color,rotation,texture'),
+                                            ('looc++', 'rotation,viewmaker')])
+def test_moco_and_looc_methods_run_from_the_command_line(cli, tmp_path, method, augment):
+    out = tmp_path / 'r'
+    r = run(cli, 'pretrain', '--method', method, '--augment', augment, '--epochs', '1', '--viewmaker-width', '4',
+            '--num-res-blocks', '1', *LOOC_TINY, '--out', str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / 'metrics.json').read_text())
+    assert m['config']['method'] == method and m['config']['augment'] == augment and m['epochs_trained'] == 1
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    spaces = 1 if method == 'moco' else len(augment.split(',')) + 1
+    assert ck['criterion']['queues.queue'].shape == (spaces, 128, 128)   # one queue per embedding space, saved
+    assert any(k.startswith('key_encoder.') for k in ck['criterion'])   # and the momentum key encoder
+    assert (ck['vm_opt'] is not None) == ('viewmaker' in augment)
+    # the checkpoint re-evaluates, and resuming for one more epoch continues the same run
+    r = run(cli, 'evaluate', str(out), '--probe-epochs', '1', '--no-progress')
+    assert r.returncode == 0, r.stderr
+    r = run(cli, 'pretrain', '--resume', '--epochs', '2', '--out', str(out), '--no-progress')
+    assert r.returncode == 0, r.stderr
+    assert load_checkpoint(out / 'checkpoint.pt')['epoch'] == 2
+
+
+@pytest.mark.parametrize('args,message', [
+    (['--method', 'looc', '--augment', 'zoom'], 'Unknown augmentations'),
+    (['--method', 'looc', '--augment', ''], 'at least one augmentation'),
+    (['--method', 'looc', '--batch-size', '100', '--bn-splits', '8'], 'divisible by bn_splits'),
+    (['--method', 'moco', '--queue-size', '16', '--batch-size', '64'], 'at least the batch size'),
+    (['--method', 'looc', '--shared-augment', 'texture'], 'not used'),
+])
+def test_looc_option_mistakes_give_one_line_errors(cli, tmp_path, args, message):
+    r = run(cli, 'pretrain', *args, '--out', str(tmp_path / 'r'))
+    assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not (tmp_path / 'r').exists()

@@ -76,6 +76,7 @@ def linear_probe(encoder:Encoder, # the frozen encoder
                  milestones:tuple=(0.6, 0.8), # fractions of `epochs` where the learning rate drops 10x
                  seed:int=0, # seed of the probe's initialisation and batch order
                  progress:bool=True, # show a progress bar
+                 return_classifier:bool=False, # also return the trained `nn.Linear` (eval mode) under 'classifier'
                 )->dict:
     "Train a linear classifier on frozen pre-pool features; returns test and train accuracy (%) and the loss history."
     if epochs < 1: raise InputError(f"epochs must be >= 1 for a linear probe, got {epochs}.")
@@ -110,8 +111,10 @@ def linear_probe(encoder:Encoder, # the frozen encoder
         test_acc = 100. * (clf(test_f.to(dev)).argmax(1).cpu() == data.test_y).float().mean().item()
         tf = train_f if train_f is not None else embed(encoder, data.train_x, 'probe')
         train_acc = 100. * (clf(tf.to(dev)).argmax(1).cpu() == y_tr).float().mean().item()
-    return dict(test_accuracy=test_acc, train_accuracy=train_acc, loss_history=history, epochs=epochs,
-                with_views=viewmaker is not None)
+    res = dict(test_accuracy=test_acc, train_accuracy=train_acc, loss_history=history, epochs=epochs,
+               with_views=viewmaker is not None)
+    if return_classifier: res['classifier'] = clf.eval()
+    return res
 
 # %% ../nbs/40_evaluate.ipynb #a0814b34
 def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|None=None, probe_epochs:int=100,
