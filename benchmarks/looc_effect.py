@@ -10,7 +10,7 @@ Expected (paper): adding rotation to MoCo destroys rotation information; LooC wi
 while class accuracy holds. Likewise colour jitter erases colour, and LooC with a colour space keeps more of it.
 
     VIEWEXPLORE_DATA=../shared/data python benchmarks/looc_effect.py --data cifar10 --train-subset 10000 \
-        --epochs 15 --out benchmarks/runs/looc-cifar
+        --epochs 5 --out benchmarks/runs/looc-cifar
 
 Each run's metrics.json (config, seed, device, wall time, history) stays in --out/<run>/; probe results go to
 --out/<run>/looc_eval.json and the table to --out/summary.json.
@@ -37,7 +37,7 @@ def parse():
     p.add_argument('--data', default='cifar10')
     p.add_argument('--runs', nargs='+', default=['moco', 'moco+rotation', 'looc+rotation', 'looc+color'], choices=list(RUNS))
     p.add_argument('--encoder', default='small')
-    p.add_argument('--epochs', type=int, default=15)
+    p.add_argument('--epochs', type=int, default=5)
     p.add_argument('--batch-size', type=int, default=128)
     p.add_argument('--train-subset', default='10000')
     p.add_argument('--test-subset', default='none')
@@ -64,8 +64,10 @@ def main():
                     '--head-hidden', str(a.head_hidden), '--probe-epochs', str(a.probe_epochs), '--seed', str(a.seed),
                     '--knn-every-epoch', 'false', '--no-progress', '--out', str(run_dir)]
             for k, v in RUNS[name].items(): args += ['--' + k.replace('_', '-'), v]
-            if (run_dir / 'checkpoint.pt').exists(): args = ['pretrain', '--resume', '--out', str(run_dir), '--no-progress', '--knn-every-epoch', 'false']
-            rc = cli_main(args + a.extra if not (run_dir / 'checkpoint.pt').exists() else args)
+            if (run_dir / 'checkpoint.pt').exists():  # an interrupted run continues (to --epochs) from its checkpoint
+                args = ['pretrain', '--resume', '--epochs', str(a.epochs), '--out', str(run_dir), '--no-progress', '--knn-every-epoch', 'false']
+            else: args += a.extra
+            rc = cli_main(args)
             if rc != 0: sys.exit(f'{name}: viewexplore pretrain failed with exit code {rc}')
         m = json.loads((run_dir / 'metrics.json').read_text())
         ev_path = run_dir / 'looc_eval.json'
