@@ -29,6 +29,9 @@ RUNS = {
     'looc+rotation': dict(method='looc', base_augment='crop,flip,blur,color', augment='rotation'),
     'moco-no-color': dict(method='moco', base_augment='crop,flip,blur', augment=''),
     'looc+color': dict(method='looc', base_augment='crop,flip,blur', augment='color'),
+    # a learned viewmaker as one more augmentation (in neither paper): applied to every view (MoCo), or with its own space (LooC)
+    'moco+viewmaker': dict(method='moco', base_augment='crop,flip,blur,color', augment='viewmaker'),
+    'looc+viewmaker': dict(method='looc', base_augment='crop,flip,blur,color', augment='viewmaker'),
 }
 
 

@@ -180,3 +180,26 @@ def test_looc_option_mistakes_give_one_line_errors(cli, tmp_path, args, message)
     r = run(cli, 'pretrain', *args, '--out', str(tmp_path / 'r'))
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not (tmp_path / 'r').exists()
+
+
+@pytest.mark.parametrize('data,archive,views', [('fsdd', 'fsdd-recordings.tar.gz', 'viewmaker'), ('hapt', 'hapt_raw_50hz.npz', 'viewmaker'),
+                                                ('hapt', 'hapt_raw_50hz.npz', 'expert')])
+def test_speech_and_sensor_spectrograms_train_from_the_command_line(cli, tmp_path, data, archive, views):
+    from conftest import SHARED_DATA
+    if not (SHARED_DATA / archive).is_file(): pytest.skip(f"{archive} not found in {SHARED_DATA} (set VIEWEXPLORE_DATA)")
+    env = dict(os.environ, VIEWEXPLORE_DATA=str(SHARED_DATA), VIEWEXPLORE_CACHE=str(tmp_path / 'cache'))
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', data, '--views', views, '--epochs', '1', '--batch-size', '64', '--train-subset', '256',
+                              '--test-subset', '64', '--viewmaker-width', '4', '--num-res-blocks', '1', '--probe-epochs', '1',
+                              '--no-progress', '--out', str(out)], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / 'metrics.json').read_text())
+    assert m['epochs_trained'] == 1 and (out / 'views.png').is_file()
+    if views == 'viewmaker':   # spectrograms are not clamped: the learned perturbation spends exactly its budget
+        from viewexplore.train import Pretrainer
+        t = Pretrainer.from_checkpoint(out / 'checkpoint.pt', progress=False)
+        assert t.viewmaker.clamp is False
+        x = t.data.test_x[:8]
+        assert torch.allclose((t.views(x) - x).abs().mean((1, 2, 3)), torch.full((8,), 0.05), atol=1e-3)
+    r = subprocess.run(cli + ['pretrain', '--data', data, '--method', 'looc', '--out', str(tmp_path / 'l')], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and 'method pairs' in r.stderr

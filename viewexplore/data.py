@@ -512,6 +512,9 @@ DATASETS = {
     'fashion-mnist': "Fashion-MNIST: 60,000 train / 10,000 test 28x28 grayscale clothing images, 10 classes",
     'cifar10': "CIFAR-10: 50,000 train / 10,000 test 32x32 colour images, 10 classes",
     'cifar10-corners': "CIFAR-10 with each image's four corners taken from other images (viewmaker paper, 4.1.2)",
+    'fsdd': "Free Spoken Digit Dataset: 2,700 train / 300 test recordings as 1x64x64 log-mel spectrograms, 10 digits (see viewexplore.audio)",
+    'hapt': "UCI HAPT smartphone inertial signals: 5 s windows as 6x32x32 log spectrograms, 6 activities, subject-wise split (see viewexplore.sensors)",
+    'pamap2:PATH': "PAMAP2 Protocol .dat files in PATH: 10 s windows as 52x32x32 log spectrograms, 12 activities, the paper's subject split",
 }
 
 def _canon(name:str)->str: return re.sub(r'[-_ ]', '', name.lower())
@@ -529,7 +532,17 @@ def load_dataset(name:str, # a name in DATASETS, or the path of a folder of imag
     "Load a dataset by name (see `DATASETS`) or from a folder or archive of images."
     if not isinstance(name, (str, os.PathLike)): raise InputError(f"The dataset must be a name or a path, got {name!r}.")
     size = _check_size(image_size)
-    key = None if isinstance(name, os.PathLike) else {_canon(k): k for k in DATASETS}.get(_canon(name))
+    if isinstance(name, str) and (_canon(name) in ('fsdd', 'hapt') or name.lower().startswith('pamap2:')):
+        if size is not None: raise InputError(f"image_size applies to images, not to the spectrograms of {name!r}.")
+        if name.lower().startswith('pamap2:'):
+            from viewexplore.sensors import load_pamap2
+            return load_pamap2(name.split(':', 1)[1] or None)
+        if _canon(name) == 'fsdd':
+            from viewexplore.audio import load_fsdd
+            return load_fsdd(root)
+        from viewexplore.sensors import load_hapt
+        return load_hapt(root)
+    key = None if isinstance(name, os.PathLike) else {_canon(k): k for k in DATASETS if ':' not in k}.get(_canon(name))
     if key is None:
         p = Path(name).expanduser()
         if not p.exists():

@@ -28,8 +28,11 @@ def sample_views(view_fn:nn.Module, # a view function: Viewmaker, ExpertViews, N
     return v, v - x[:, None]
 
 def _show(ax, img:torch.Tensor):
+    "An image in [0, 1] (1 or 3 channels); anything else (z-scored spectrograms, many sensor channels) as a heat map of the channel mean."
     img = img.detach().float().cpu()
-    if img.shape[0] == 1: ax.imshow(img[0], cmap='gray', vmin=0, vmax=1)
+    if img.shape[0] not in (1, 3) or img.min() < -0.01 or img.max() > 1.01:
+        ax.imshow(img.mean(0), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')
+    elif img.shape[0] == 1: ax.imshow(img[0], cmap='gray', vmin=0, vmax=1)
     else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1))
     ax.set_xticks([]); ax.set_yticks([])
 

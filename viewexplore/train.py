@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import (InputError, NonFiniteLossError, CheckpointError, default_device, seed_everything, rng_state,
                               set_rng_state, atomic_save, atomic_write_text, load_checkpoint, is_main_process, world_size)
 from .data import ImageDataset, load_dataset, to_float
-from .views import make_views, VIEW_KINDS
+from .views import make_views, VIEW_KINDS, CombinedViews
 from .models import build_encoder, ENCODERS
 from .losses import SimCLRLoss, InstDiscLoss, SIMCLR_VARIANTS
 from .viewmaker import Viewmaker
@@ -174,10 +174,13 @@ class Pretrainer:
         self.channels_last = cuda if config.channels_last is None else config.channels_last
         self.log_every = log_every or (25 if cuda else 1)
         c, size = data.channels, data.image_size
+        self.signals = data.train_x.is_floating_point()  # z-scored spectrograms (speech, sensors), not [0, 1] images
         if config.method == 'pairs':
             self.encoder = build_encoder(config.encoder, c, config.embedding_dim, data.mean, data.std).to(self.device)
-            self.views, self.viewmaker = make_views(config.views, c, size, config.distortion_budget, config.num_res_blocks,
-                                                    config.viewmaker_width)
+            if self.signals: self.views, self.viewmaker = self._signal_views()
+            else: self.views, self.viewmaker = make_views(config.views, c, size, config.distortion_budget, config.num_res_blocks,
+                                                          config.viewmaker_width)
+        elif self.signals: raise InputError(f"--method {config.method} uses image augmentations; for {data.name} use --method pairs.")
         else: self._build_looc(c, size)
         self.views.to(self.device)
         if self.viewmaker is not None: self.viewmaker.check_values = False  # uint8 data are always finite
@@ -198,6 +201,19 @@ class Pretrainer:
         self.epoch, self.step_in_epoch, self.global_step, self.history = 0, 0, 0, []
         self.callbacks = []  # called as cb(trainer) at the end of every epoch; may add entries to trainer.history[-1]
         self._stop_signal, self._last_save = None, time.time()
+
+    def _signal_views(self):
+        "Views of z-scored spectrograms: the viewmaker without clamping (REFERENCE section 1), noise, or the paper's spectral-masking baseline as 'expert'."
+        cfg, d = self.config, self.data
+        if cfg.views == 'cropflip': raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise or combined.")
+        if cfg.views in ('viewmaker', 'noise'):
+            return make_views(cfg.views, d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width, clamp=False)
+        from viewexplore.audio import SpecAugment
+        from viewexplore.sensors import spectral_mask_views
+        base = SpecAugment() if getattr(d, 'group_kind', '') == 'speaker' else spectral_mask_views()
+        if cfg.views == 'expert': return base, None
+        vm = Viewmaker(d.channels, cfg.distortion_budget, cfg.num_res_blocks, clamp=False, width=cfg.viewmaker_width)
+        return CombinedViews(base, vm), vm
 
     def _build_looc(self, c:int, size:tuple):
         "MoCo / LooC: the multi-head query encoder, the views with parameters, the key encoder and queues."
