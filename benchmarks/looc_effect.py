@@ -47,8 +47,8 @@ def parse():
     p.add_argument('--queue-size', type=int, default=4096)
     p.add_argument('--head-hidden', type=int, default=512)
     p.add_argument('--probe-epochs', type=int, default=20)
-    p.add_argument('--aux-train', type=int, default=5000, help='images whose 4 rotations / hue shifts train the rotation and hue probes')
-    p.add_argument('--aux-test', type=int, default=2000, help='images whose 4 rotations / hue shifts test them')
+    p.add_argument('--aux-train', type=int, default=5000, help='training images of the rotation and hue probes (each gets one of the 4 rotations / hue turns, balanced)')
+    p.add_argument('--aux-test', type=int, default=2000, help='test images of the rotation and hue probes')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--extra', nargs=argparse.REMAINDER, default=[], help='more `viewexplore pretrain` options')
     p.add_argument('--out', required=True)
@@ -90,7 +90,7 @@ def main():
                          environment=m['environment']))
     env = rows[0]['environment']
     print(f"\n{a.data}, encoder {a.encoder}, {a.epochs} epochs, batch {a.batch_size}, train subset {a.train_subset}, queue {a.queue_size}, "
-          f"head hidden {a.head_hidden}, probe {a.probe_epochs} epochs, rotation/hue probes on {a.aux_train}/{a.aux_test} images x 4, seed {a.seed}; "
+          f"head hidden {a.head_hidden}, probe {a.probe_epochs} epochs, rotation/hue probes on {a.aux_train}/{a.aux_test} images (one balanced random rotation / hue turn each), seed {a.seed}; "
           f"{env['device']}, {env['cpu_threads']} threads, torch {env['torch']}, {datetime.now(timezone.utc).date()}")
     print('\n| run | method | base | with heads / extra | class linear (%) | class kNN (%) | rotation (%) | hue (%) | pretrain (s) |')
     print('|---|---|---|---|---|---|---|---|---|')
