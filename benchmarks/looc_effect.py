@@ -24,6 +24,7 @@ from viewexplore.train import Pretrainer
 from viewexplore.evaluations import rotation_probe, hue_probe
 
 RUNS = {
+    'random': dict(method='moco', base_augment='crop,flip,blur,color', augment=''),  # untrained (0 epochs): the floor
     'moco': dict(method='moco', base_augment='crop,flip,blur,color', augment=''),
     'moco+rotation': dict(method='moco', base_augment='crop,flip,blur,color', augment='rotation'),
     'looc+rotation': dict(method='looc', base_augment='crop,flip,blur,color', augment='rotation'),
@@ -62,7 +63,7 @@ def main():
     for name in a.runs:
         run_dir = out / name
         if not (run_dir / 'metrics.json').exists():
-            args = ['pretrain', '--data', a.data, '--encoder', a.encoder, '--epochs', str(a.epochs), '--batch-size', str(a.batch_size),
+            args = ['pretrain', '--data', a.data, '--encoder', a.encoder, '--epochs', str(0 if name == 'random' else a.epochs), '--batch-size', str(a.batch_size),
                     '--train-subset', a.train_subset, '--test-subset', a.test_subset, '--queue-size', str(a.queue_size),
                     '--head-hidden', str(a.head_hidden), '--probe-epochs', str(a.probe_epochs), '--seed', str(a.seed),
                     '--knn-every-epoch', 'false', '--no-progress', '--out', str(run_dir)]

@@ -54,6 +54,7 @@ def test_random_encoder_baseline_with_zero_epochs(cli, tmp_path):
     r = run(cli, 'pretrain', '--epochs', '0', '--views', 'expert', *TINY, '--out', str(tmp_path / 'r'))
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / 'r' / 'metrics.json').read_text())['epochs_trained'] == 0
+    assert load_checkpoint(tmp_path / 'r' / 'checkpoint.pt')['epoch'] == 0   # the untrained encoder can be re-evaluated
 
 
 def test_sigterm_leaves_a_usable_checkpoint_and_resume_finishes(cli, tmp_path):

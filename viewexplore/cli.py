@@ -129,6 +129,7 @@ def pretrain(args)->dict:
         print(f"Pretraining on {trainer.data.name} ({len(trainer.data.train_x)} images, {trainer.device}); writing to {out}/", file=sys.stderr)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()
+    if not ck.exists(): trainer.save_checkpoint()  # a 0-epoch run (the random-encoder baseline) leaves its checkpoint too
     train_seconds = time.time() - t0
     c = trainer.config
     metrics = _evaluate(trainer, c.probe_epochs, c.probe_views, progress)
