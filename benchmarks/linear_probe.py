@@ -54,7 +54,8 @@ def main():
                     '--viewmaker-width', str(a.viewmaker_width), '--mode', mode, '--probe-epochs', str(a.probe_epochs),
                     '--probe-views', a.probe_views, '--seed', str(a.seed), '--knn-every-epoch', 'false',
                     '--out', str(run_dir), *a.extra]
-            if (run_dir / 'checkpoint.pt').exists(): args += ['--resume']
+            if (run_dir / 'checkpoint.pt').exists():  # an interrupted run: its options come from the checkpoint
+                args = ['pretrain', '--resume', '--epochs', str(epochs), '--out', str(run_dir), *a.extra]
             rc = cli_main(args)
             if rc != 0: sys.exit(f'{views}: viewexplore pretrain failed with exit code {rc}')
         m = json.loads((run_dir / 'metrics.json').read_text())
