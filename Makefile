@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test sync-check nbtest pytest export clean-nbs
+.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps
 
 setup: $(VENV)/.installed
 
@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/viewexplore pretrain --data fashion-mnist-mini --views viewmaker --objective simclr \
 		--epochs 4 --viewmaker-width 16 --probe-epochs 15 --out $(OUT)
 
-test: setup sync-check nbtest pytest
+test: setup sync-check nbtest browser-deps pytest
 
 # Fails if nbdev-export or nbdev-clean would change any file: the library must be generated from the notebooks.
 sync-check: setup
@@ -30,8 +30,15 @@ sync-check: setup
 nbtest: setup
 	$(BIN)/nbdev-test --n-workers 1
 
+# The browser tests drive JupyterLab in Debian's Chromium (never a downloaded browser). Install it when it is missing and
+# we may (root with apt-get); otherwise those tests skip and say why.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
+		echo "browser-deps: installed chromium"; } || echo "browser-deps: no chromium (not root or no apt-get); the browser tests will skip"
+
 pytest: setup
 	$(BIN)/python -m pytest -q tests
 
 export: setup
-	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && scripts/readme
