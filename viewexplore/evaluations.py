@@ -609,10 +609,10 @@ def plot_head_contributions(result:dict, # what `head_contributions` returned
     "Histogram of every head's share of the predicted class's score (LooC paper, Figure 4)."
     H = len(result['head_dims']); names = head_names or [f'head {h}' for h in range(H)]
     if len(names) != H: raise InputError(f"Got {len(names)} head names for {H} heads.")
-    e = result['bin_edges']; w = e[1] - e[0]
+    e = result['bin_edges'].numpy(); w = float(e[1] - e[0])
     fig, axs = plt.subplots(1, H, figsize=(2.4 * H, 2.4), sharey=True, squeeze=False)
     for h, ax in enumerate(axs[0]):
-        ax.bar(e[:-1], result['histograms'][h], width=w, align='edge', color=f'C{h}')
+        ax.bar(e[:-1], result['histograms'][h].numpy(), width=w, align='edge', color=f'C{h}')
         ax.set_title(f"{names[h]} (mean {float(result['mean_share'][h]):.2f})", fontsize=9); ax.set_xlabel('share')
     axs[0, 0].set_ylabel('correct examples')
     fig.suptitle(title or (f"entropy of the mean share {result['share_entropy']:.2f} bits, mean per-example "
