@@ -70,7 +70,7 @@ def build_parser()->argparse.ArgumentParser:
     pre.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint (its options come from the checkpoint; only --epochs and --device may be given)')
     pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}', help='run the kNN monitor after every epoch (default: true)')
     pre.add_argument('--no-progress', action='store_true', help='hide progress bars')
-    ev = sub.add_parser('evaluate', help='re-evaluate a checkpoint (linear probe and kNN)', formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ev = sub.add_parser('evaluate', help='re-evaluate a checkpoint (linear probe and kNN)')  # each help says its default
     ev.add_argument('checkpoint', help='a checkpoint.pt written by `viewexplore pretrain` (or its directory)')
     ev.add_argument('--probe-epochs', type=int, default=None, help='linear-probe epochs (default: as configured for the run)')
     ev.add_argument('--probe-views', type=_bool, default=None, metavar='{true,false}', help='apply the frozen viewmaker during the probe (default: as configured)')
