@@ -79,6 +79,33 @@ def test_wav_folder_resamples_other_rates(tmp_path):
     assert torch.allclose(low[0][..., 18:46], low[1][..., 18:46], atol=0.01)
 
 
+def test_waveform_views_train_resume_and_draw(tmp_path):
+    "Time-domain views in the trainer: batches of raw signals, views made into spectrograms, exact resume, a views figure."
+    from viewexplore.train import Pretrainer, PretrainConfig
+    from viewexplore.cli import _views_figure
+    for spk in ('amy', 'bob', 'cat'):
+        for i in range(4):
+            for dg, hz in (('0', 300), ('1', 1200), ('2', 2500)): write_wav(tmp_path/'rec'/f'{dg}_{spk}_{i}.wav', tone(hz + 10*i))
+    ds = load_wav_folder(tmp_path/'rec', FSDD_PATTERN, split='speaker:cat')
+    cfg = PretrainConfig(data='tones', views='waveform', epochs=2, batch_size=8, encoder='small', embedding_dim=16, seed=1,
+                         probe_epochs=1)
+    tr = Pretrainer(cfg, data=ds, progress=False)
+    assert tr.train_x.shape == ds.train_raw.shape and tr.viewmaker is None
+    v = tr.views(ds.train_raw[:4])
+    assert v.shape == ds.train_x[:4].shape and not torch.allclose(v, ds.train_x[:4])   # views are spectrograms, and differ
+    tr = Pretrainer(cfg, data=ds, progress=False); tr.fit()                             # uninterrupted
+    cut = Pretrainer(cfg, data=ds, out_dir=tmp_path/'run', progress=False); cut.fit(max_steps=2); cut.save_checkpoint()
+    resumed = Pretrainer.from_checkpoint(tmp_path/'run'/'checkpoint.pt', data=ds, progress=False); resumed.fit()
+    for a, b in zip(tr.encoder.state_dict().values(), resumed.encoder.state_dict().values()): assert torch.equal(a, b)
+    _views_figure(tr, tmp_path/'views.png')
+    assert (tmp_path/'views.png').read_bytes()[:4] == b'\x89PNG'
+    with pytest.raises(InputError, match='raw signals'):
+        import dataclasses
+        Pretrainer(cfg, data=dataclasses.replace(ds, train_raw=None, test_raw=None), progress=False)
+    from viewexplore.views import make_views
+    with pytest.raises(InputError, match='fsdd'): make_views('waveform', 3, (32, 32))
+
+
 @needs_fsdd
 def test_fsdd_real(capsys):
     t = time.perf_counter(); ds = load_fsdd(SHARED/FSDD_ARCHIVE); took = time.perf_counter() - t

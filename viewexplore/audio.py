@@ -514,11 +514,12 @@ class WaveformViews(nn.Module):
                  max_shift:float|None=0.1, # largest time shift in seconds; None: off
                  gain_db:float|None=6., # largest gain change in dB; None: off
                  snr_db:tuple|None=(10., 30.), # range of signal-to-noise ratios of added white noise, dB; None: off
-                 p:float=0.5 # probability of each of the four changes
+                 p:float=0.5, # probability of each of the four changes
+                 sample_rate:float|None=None, # of the waveforms, Hz (default: the transform's `sample_rate`)
                 ):
         super().__init__()
         self.transform, self.speed, self.max_shift, self.gain_db, self.snr_db, self.p = transform, speed, max_shift, gain_db, snr_db, p
-        self.sample_rate = getattr(transform, 'sample_rate', None)
+        self.sample_rate = sample_rate or getattr(transform, 'sample_rate', None)
         if max_shift and not self.sample_rate: raise InputError("max_shift is in seconds: the transform needs a sample_rate.")
         self.register_buffer('norm_mean', torch.as_tensor(norm_mean, dtype=torch.float32).reshape(-1, 1, 1))
         self.register_buffer('norm_std', torch.as_tensor(norm_std, dtype=torch.float32).reshape(-1, 1, 1))
@@ -527,7 +528,7 @@ class WaveformViews(nn.Module):
     def from_dataset(cls, ds:SignalDataset, **kwargs):
         "Views whose spectrograms match `ds.train_x` (its transform and normalisation)."
         if ds.transform is None: raise InputError(f"{ds.name} has no transform, so its waveform views cannot make its features.")
-        return cls(ds.transform, ds.norm_mean, ds.norm_std, **kwargs)
+        return cls(ds.transform, ds.norm_mean, ds.norm_std, **{'sample_rate': ds.sample_rate, **kwargs})
 
     def _draw(self, B, lo, hi, x):
         "Per-example values uniform in [lo, hi], replaced by the neutral value where the change is not applied."

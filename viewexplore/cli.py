@@ -98,9 +98,16 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     import matplotlib.pyplot as plt
     x = to_float(trainer.data.test_x[:n]).to(trainer.device)
     c = trainer.config
-    if c.method == 'pairs': title = f"{c.views} views ({c.objective}, budget {c.distortion_budget}) after {trainer.epoch} epochs on {trainer.data.name}"
+    budget = f", budget {c.distortion_budget}" if c.views in ('viewmaker', 'noise', 'combined') else ''
+    if c.method == 'pairs': title = f"{c.views} views ({c.objective}{budget}) after {trainer.epoch} epochs on {trainer.data.name}"
     else: title = f"{c.method} views ({c.base_augment},{c.augment}) after {trainer.epoch} epochs on {trainer.data.name}"
-    fig = view_ring_figure(trainer.views, x, deltas=c.method == 'pairs' or trainer.viewmaker is not None, title=title)
+    views = trainer.views
+    if c.views == 'waveform' and c.method == 'pairs':  # time-domain views start from the raw signal behind each spectrogram
+        raw = trainer.data.test_raw[:n].to(trainer.device)
+        class _FromRaw(torch.nn.Module):
+            def forward(self, _): return trainer.views(raw)
+        views = _FromRaw()
+    fig = view_ring_figure(views, x, deltas=c.method == 'pairs' or trainer.viewmaker is not None, title=title)
     fig.savefig(path, dpi=110, bbox_inches='tight'); plt.close(fig)
 
 # %% ../nbs/60_cli.ipynb #9623f0de

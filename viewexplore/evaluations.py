@@ -268,8 +268,8 @@ def retrieval_precision(idx:torch.Tensor, # (Q, k) gallery indices from `retriev
 # %% ../nbs/42_evaluations.ipynb #c8ad5429
 def _imshow(ax, img:torch.Tensor):
     img = to_float(img.detach().cpu())
-    if img.shape[0] == 1: ax.imshow(img[0], cmap='gray', vmin=0, vmax=1, interpolation='nearest')
-    else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1), interpolation='nearest')
+    if img.shape[0] == 1: ax.imshow(img[0].numpy(), cmap='gray', vmin=0, vmax=1, interpolation='nearest')
+    else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1).numpy(), interpolation='nearest')
     ax.set_xticks([]); ax.set_yticks([])
 
 def _frame(ax, colour:str, width:float=2.5):

@@ -31,9 +31,9 @@ def _show(ax, img:torch.Tensor):
     "An image in [0, 1] (1 or 3 channels); anything else (z-scored spectrograms, many sensor channels) as a heat map of the channel mean."
     img = img.detach().float().cpu()
     if img.shape[0] not in (1, 3) or img.min() < -0.01 or img.max() > 1.01:
-        ax.imshow(img.mean(0), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')
-    elif img.shape[0] == 1: ax.imshow(img[0], cmap='gray', vmin=0, vmax=1)
-    else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1))
+        ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')
+    elif img.shape[0] == 1: ax.imshow(img[0].numpy(), cmap='gray', vmin=0, vmax=1)
+    else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1).numpy())
     ax.set_xticks([]); ax.set_yticks([])
 
 # %% ../nbs/45_figures.ipynb #a043c925
@@ -61,7 +61,7 @@ def view_ring_figure(view_fn:nn.Module, # the view function
             _show(rows[r, c], v[i, k])
             if deltas:
                 ax = rows[r, 4 + c]
-                ax.imshow(d[i, k].float().cpu().mean(0), cmap='RdBu_r', vmin=-lim, vmax=lim); ax.set_xticks([]); ax.set_yticks([])
+                ax.imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim); ax.set_xticks([]); ax.set_yticks([])
         _show(rows[1, 1], x[i])
         for s in rows[1, 1].spines.values(): s.set_edgecolor('black'); s.set_linewidth(2.5)
         if deltas:

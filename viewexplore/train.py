@@ -197,7 +197,8 @@ class Pretrainer:
         self.vm_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=config.viewmaker_lr) if self.viewmaker is not None else None
         self._encoder_fn = torch.compile(self.encoder) if config.compile else self.encoder
         self._views_fn = torch.compile(self.views) if (config.compile and self.viewmaker is not None) else self.views
-        self.train_x = data.train_x.to(self.device)
+        waveform = config.method == 'pairs' and config.views == 'waveform'  # batches of raw signals; the views make the spectrograms
+        self.train_x = (data.train_raw if waveform else data.train_x).to(self.device)
         self.epoch, self.step_in_epoch, self.global_step, self.history = 0, 0, 0, []
         self.callbacks = []  # called as cb(trainer) at the end of every epoch; may add entries to trainer.history[-1]
         self._stop_signal, self._last_save = None, time.time()
@@ -205,7 +206,12 @@ class Pretrainer:
     def _signal_views(self):
         "Views of z-scored spectrograms: the viewmaker without clamping (REFERENCE section 1), noise, or the paper's spectral-masking baseline as 'expert'."
         cfg, d = self.config, self.data
-        if cfg.views == 'cropflip': raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise or combined.")
+        if cfg.views == 'cropflip': raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise, combined or waveform.")
+        if cfg.views == 'waveform':  # time-domain views: the batch is raw signals, the views make the spectrograms
+            if getattr(d, 'train_raw', None) is None or d.transform is None:
+                raise InputError(f"waveform views need the raw signals, but {d.name} was loaded without them (keep_raw=False).")
+            from viewexplore.audio import WaveformViews
+            return WaveformViews.from_dataset(d), None
         if cfg.views in ('viewmaker', 'noise'):
             return make_views(cfg.views, d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width, clamp=False)
         from viewexplore.audio import SpecAugment
@@ -237,7 +243,7 @@ class Pretrainer:
 
     def _batch(self, idx:torch.Tensor)->torch.Tensor:
         x = to_float(self.train_x[idx.to(self.device)])
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+        return x.contiguous(memory_format=torch.channels_last) if (self.channels_last and x.ndim == 4) else x
 
     def _loss(self, x, idx, reverse=False):
         v1, v2 = self._views_fn(x), self._views_fn(x)

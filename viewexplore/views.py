@@ -79,7 +79,8 @@ VIEW_KINDS = dict(viewmaker='learned viewmaker views (no crop or flip)',
                   expert='SimCLR expert views: crop, flip, colour jitter, grayscale',
                   cropflip='random resized crop and horizontal flip only',
                   noise='Gaussian noise scaled to the distortion budget (the paper\'s ablation)',
-                  combined='expert views, then the viewmaker (use a budget of 0.01)')
+                  combined='expert views, then the viewmaker (use a budget of 0.01)',
+                  waveform='speech / sensor data only: time-domain views of the raw signals (speed, shift, gain, noise), then spectrograms')
 
 def make_views(kind:str, # one of VIEW_KINDS
                channels:int, # input channels
@@ -91,6 +92,7 @@ def make_views(kind:str, # one of VIEW_KINDS
               )->tuple[nn.Module, Viewmaker|None]:
     "The view function for `kind`, and the viewmaker inside it (None for fixed views)."
     if kind not in VIEW_KINDS: raise InputError(f"Unknown views {kind!r}; choose one of: {', '.join(VIEW_KINDS)}.")
+    if kind == 'waveform': raise InputError("waveform views change raw speech or sensor signals; use them with --data fsdd, hapt or pamap2:PATH.")
     vm = lambda: Viewmaker(channels, distortion_budget, num_res_blocks, clamp=clamp, width=viewmaker_width)
     if kind == 'viewmaker': v = vm(); return v, v
     if kind == 'expert': return ExpertViews(channels, size), None

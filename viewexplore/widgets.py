@@ -239,7 +239,7 @@ def plot_view_gallery(gallery:dict, # what `view_gallery` returned (at least 8 v
         for k, (r, c) in enumerate(_RING):
             _show(rows[r, c], v[i, k])
             if deltas:
-                rows[r, c + 4].imshow(d[i, k].float().mean(0), cmap='RdBu_r', vmin=-lim, vmax=lim); rows[r, c + 4].set_xticks([]); rows[r, c + 4].set_yticks([])
+                rows[r, c + 4].imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim); rows[r, c + 4].set_xticks([]); rows[r, c + 4].set_yticks([])
         _show(rows[1, 1], x[i])
         for s in rows[1, 1].spines.values(): s.set_edgecolor('black'); s.set_linewidth(2.5)
         if deltas:
