@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps
+.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps docs docs-deps
 
 setup: $(VENV)/.installed
 
@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/viewexplore pretrain --data fashion-mnist-mini --views viewmaker --objective simclr \
 		--epochs 4 --viewmaker-width 16 --probe-epochs 15 --out $(OUT)
 
-test: setup sync-check nbtest browser-deps pytest
+test: setup sync-check nbtest browser-deps docs-deps pytest
 
 # Fails if nbdev-export or nbdev-clean would change any file: the library must be generated from the notebooks.
 sync-check: setup
@@ -36,6 +36,17 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
 		echo "browser-deps: installed chromium"; } || echo "browser-deps: no chromium (not root or no apt-get); the browser tests will skip"
+
+# The documentation site, offline (Quarto, which nbdev-docs needs, is not required): MkDocs Material renders the
+# notebooks' saved outputs (nothing is executed), an API reference and the widget screenshots into docs/site.
+docs: setup docs-deps
+	$(BIN)/python scripts/docs
+
+docs-deps: $(VENV)/.installed-docs
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[docs]'
+	touch $@
 
 pytest: setup
 	$(BIN)/python -m pytest -q tests
