@@ -31,6 +31,7 @@ def parse():
     p.add_argument('--probe-epochs', type=int, default=30)
     p.add_argument('--probe-views', default='true')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--mask-noise', type=float, default=0.1, help="noise std of the 'expert-noise' views (speech/sensors)")
     p.add_argument('--extra', nargs=argparse.REMAINDER, default=[], help='more `viewexplore pretrain` options')
     p.add_argument('--out', required=True)
     return p.parse_args()
@@ -46,14 +47,15 @@ def main():
             print(f'{views}: reusing {run_dir}/metrics.json', file=sys.stderr)
         else:
             epochs = 0 if views == 'random' else a.epochs
-            kind = {'random': 'expert', 'viewmaker-simultaneous': 'viewmaker'}.get(views, views)
+            kind = {'random': 'expert', 'viewmaker-simultaneous': 'viewmaker', 'expert-noise': 'expert'}.get(views, views)
+            more = ['--mask-noise', str(a.mask_noise)] if views == 'expert-noise' else []  # speech/sensors: masking + noise
             mode = 'simultaneous' if views == 'viewmaker-simultaneous' else a.mode
             args = ['pretrain', '--data', a.data, '--views', kind, '--objective', a.objective, '--encoder', a.encoder,
                     '--epochs', str(epochs), '--batch-size', str(a.batch_size), '--train-subset', a.train_subset,
                     '--test-subset', a.test_subset, '--distortion-budget', str(a.distortion_budget),
                     '--viewmaker-width', str(a.viewmaker_width), '--mode', mode, '--probe-epochs', str(a.probe_epochs),
                     '--probe-views', a.probe_views, '--seed', str(a.seed), '--knn-every-epoch', 'false',
-                    '--out', str(run_dir), *a.extra]
+                    '--out', str(run_dir), *more, *a.extra]
             if (run_dir / 'checkpoint.pt').exists():  # an interrupted run: its options come from the checkpoint
                 args = ['pretrain', '--resume', '--epochs', str(epochs), '--out', str(run_dir), *a.extra]
             rc = cli_main(args)

@@ -97,6 +97,7 @@ class PretrainConfig:
     texture_p:float=0.5 # moco/looc: texture-randomisation probability
     texture_method:str='randconv' # moco/looc: randconv (random convolutions) or fourier (amplitude mixing)
     crop_min_scale:float=0.2 # moco/looc: smallest random-resized-crop area (MoCo v2: 0.2)
+    mask_noise:float=0. # speech/sensors: std of Gaussian noise (z-score units) added to the spectral-masking ('expert') views
 
     def validate(self):
         "Raise `InputError` for an option that cannot work."
@@ -112,6 +113,8 @@ class PretrainConfig:
         for k in ('temperature', 'encoder_lr', 'viewmaker_lr', 'probe_lr', 'knn_temperature', 'distortion_budget'):
             v = getattr(self, k)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0): raise InputError(f"{k} must be a finite number > 0, got {v!r}.")
+        if not (isinstance(self.mask_noise, (int, float)) and math.isfinite(self.mask_noise) and self.mask_noise >= 0):
+            raise InputError(f"mask_noise must be a finite number >= 0, got {self.mask_noise!r}.")
         if self.method != 'pairs': self._validate_looc()
         return self
 
@@ -216,7 +219,8 @@ class Pretrainer:
             return make_views(cfg.views, d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width, clamp=False)
         from viewexplore.audio import SpecAugment
         from viewexplore.sensors import spectral_mask_views
-        base = SpecAugment() if getattr(d, 'group_kind', '') == 'speaker' else spectral_mask_views()
+        base = (SpecAugment(noise_std=cfg.mask_noise) if getattr(d, 'group_kind', '') == 'speaker'
+                else spectral_mask_views(cfg.mask_noise))
         if cfg.views == 'expert': return base, None
         vm = Viewmaker(d.channels, cfg.distortion_budget, cfg.num_res_blocks, clamp=False, width=cfg.viewmaker_width)
         return CombinedViews(base, vm), vm
