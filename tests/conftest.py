@@ -18,3 +18,26 @@ def viewexplore_cmd():
 @pytest.fixture
 def cli():
     return viewexplore_cmd()
+
+
+# ---- headless Chromium, shared by the JupyterLab and documentation-site browser tests ----------------------------
+CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+
+def find_chromium():
+    "Debian's Chromium (or $VIEWEXPLORE_CHROMIUM); never a browser downloaded by playwright."
+    for c in [os.environ.get('VIEWEXPLORE_CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')]:
+        if c and Path(c).exists(): return c
+    return None
+
+
+@pytest.fixture(scope='module')
+def browser():
+    sync_api = pytest.importorskip('playwright.sync_api', reason="playwright is not installed (pip install playwright; make setup does)")
+    exe = find_chromium()
+    if exe is None: pytest.skip("no Chromium found: apt-get install -y chromium (or set VIEWEXPLORE_CHROMIUM)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

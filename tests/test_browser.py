@@ -8,18 +8,12 @@ Chromium executable is missing (`make test` installs both when it may).
 import os, re, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from conftest import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-def _chromium():
-    for c in [os.environ.get('VIEWEXPLORE_CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')]:
-        if c and Path(c).exists(): return c
-    return None
 
 playwright = pytest.importorskip('playwright.sync_api', reason="playwright is not installed (pip install playwright; make setup does)")
-CHROMIUM = _chromium()
+CHROMIUM = find_chromium()
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found: apt-get install -y chromium (or set VIEWEXPLORE_CHROMIUM)")]
 
@@ -62,13 +56,6 @@ def lab(tmp_path_factory):
         try: proc.wait(20)
         except subprocess.TimeoutExpired: proc.kill()
         log.close()
-
-@pytest.fixture(scope='module')
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 @pytest.fixture
 def shots():

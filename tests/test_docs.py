@@ -10,17 +10,11 @@ import functools, http.server, importlib.util, json, os, re, shutil, subprocess,
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
+from conftest import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / 'docs' / 'site'
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 DOCS_DEPS = ['mkdocs', 'material', 'mkdocs_jupyter', 'mkdocstrings', 'mkdocstrings_handlers.python', 'latex2mathml']
-
-def _chromium():
-    for c in [os.environ.get('VIEWEXPLORE_CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')]:
-        if c and Path(c).exists(): return c
-    return None
 
 def _missing_docs_deps()->list[str]:
     missing = []
@@ -31,7 +25,7 @@ def _missing_docs_deps()->list[str]:
     return missing
 
 playwright = pytest.importorskip('playwright.sync_api', reason="playwright is not installed (pip install playwright; make setup does)")
-CHROMIUM = _chromium()
+CHROMIUM = find_chromium()
 MISSING = _missing_docs_deps()
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found: apt-get install -y chromium (or set VIEWEXPLORE_CHROMIUM)"),
@@ -57,13 +51,6 @@ def server(site):
     t = threading.Thread(target=srv.serve_forever, daemon=True); t.start()
     try: yield f'http://127.0.0.1:{srv.server_address[1]}'
     finally: srv.shutdown(); srv.server_close()
-
-@pytest.fixture(scope='module')
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 def _pages(site:Path)->list[str]: return sorted(str(p.relative_to(site)) for p in site.rglob('*.html'))
 
