@@ -31,6 +31,11 @@ RUNS = {
     'moco-no-color': dict(method='moco', base_augment='crop,flip,blur', augment=''),
     'looc+color': dict(method='looc', base_augment='crop,flip,blur', augment='color'),
     # a learned viewmaker as one more augmentation (in neither paper): applied to every view (MoCo), or with its own space (LooC)
+    # head concatenation (LooC Table 5): two spaces; LooC reads the shared backbone, LooC++ concatenates the heads, each of
+    # which owns a copy of the last stage (compare with moco+rotation: MoCo with the same colour and rotation augmentations)
+    'looc-color-rotation': dict(method='looc', base_augment='crop,flip,blur', augment='color,rotation'),
+    'looc++-color-rotation': dict(method='looc++', base_augment='crop,flip,blur', augment='color,rotation'),
+    'moco++-color-rotation': dict(method='moco++', base_augment='crop,flip,blur', augment='color,rotation'),
     'moco+viewmaker': dict(method='moco', base_augment='crop,flip,blur,color', augment='viewmaker'),
     'looc+viewmaker': dict(method='looc', base_augment='crop,flip,blur,color', augment='viewmaker'),
 }
