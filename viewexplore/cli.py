@@ -14,7 +14,7 @@ import torch
 import viewexplore
 from .core import ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text, load_checkpoint
 from .data import DATASETS, load_dataset, to_float
-from .views import VIEW_KINDS
+from .views import VIEW_KINDS, VIEWS_WITH_BUDGET
 from .models import ENCODERS
 from .train import PretrainConfig, Pretrainer, TrainingInterrupted, MODES, OBJECTIVES, METHODS
 from .evaluate import evaluate_encoder, knn_monitor
@@ -98,7 +98,7 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     import matplotlib.pyplot as plt
     x = to_float(trainer.data.test_x[:n]).to(trainer.device)
     c = trainer.config
-    budget = f", budget {c.distortion_budget}" if c.views in ('viewmaker', 'noise', 'combined') else ''
+    budget = f", budget {c.distortion_budget}" if c.views in VIEWS_WITH_BUDGET else ''
     if c.method == 'pairs': title = f"{c.views} views ({c.objective}{budget}) after {trainer.epoch} epochs on {trainer.data.name}"
     else: title = f"{c.method} views ({c.base_augment},{c.augment}) after {trainer.epoch} epochs on {trainer.data.name}"
     views = trainer.views

@@ -50,7 +50,7 @@ class PretrainConfig:
     "Everything a pretraining run depends on."
     data:str='fashion-mnist-mini' # dataset name or image-folder path (see viewexplore.data.DATASETS)
     method:str='pairs' # pairs (two views and --objective, the viewmaker paper), or moco, moco++, looc, looc++ (the LooC paper)
-    views:str='viewmaker' # viewmaker, expert, cropflip, noise or combined
+    views:str='viewmaker' # viewmaker, expert, cropflip, noise, combined, cropflip+viewmaker or waveform (see VIEW_KINDS)
     objective:str='simclr' # simclr or instdisc
     simclr_variant:str='ntxent' # ntxent (standard, symmetric) or reference (the viewmaker code's variant)
     mode:str='alternating' # alternating (paper: two passes per batch) or simultaneous (one pass, gradient reversal)
@@ -209,7 +209,7 @@ class Pretrainer:
     def _signal_views(self):
         "Views of z-scored spectrograms: the viewmaker without clamping (REFERENCE section 1), noise, or the paper's spectral-masking baseline as 'expert'."
         cfg, d = self.config, self.data
-        if cfg.views == 'cropflip': raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise, combined or waveform.")
+        if cfg.views in ('cropflip', 'cropflip+viewmaker'): raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise, combined or waveform.")
         if cfg.views == 'waveform':  # time-domain views: the batch is raw signals, the views make the spectrograms
             if getattr(d, 'train_raw', None) is None or d.transform is None:
                 raise InputError(f"waveform views need the raw signals, but {d.name} was loaded without them (keep_raw=False).")

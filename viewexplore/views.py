@@ -13,7 +13,8 @@ from .core import InputError, check_batch, check_budget
 from .viewmaker import Viewmaker
 
 # %% auto #0
-__all__ = ['VIEW_KINDS', 'ExpertViews', 'crop_flip_views', 'rescale_to_budget', 'NoiseViews', 'CombinedViews', 'make_views']
+__all__ = ['VIEW_KINDS', 'VIEWS_WITH_VIEWMAKER', 'VIEWS_WITH_BUDGET', 'ExpertViews', 'crop_flip_views', 'rescale_to_budget',
+           'NoiseViews', 'CombinedViews', 'make_views']
 
 # %% ../nbs/11_views.ipynb #a5f71698
 class ExpertViews(nn.Module):
@@ -80,6 +81,7 @@ VIEW_KINDS = dict(viewmaker='learned viewmaker views (no crop or flip)',
                   cropflip='random resized crop and horizontal flip only',
                   noise='Gaussian noise scaled to the distortion budget (the paper\'s ablation)',
                   combined='expert views, then the viewmaker (use a budget of 0.01)',
+                  **{'cropflip+viewmaker': 'random resized crop and flip, then the viewmaker (the paper\'s section 4.2)'},
                   waveform='speech / sensor data only: time-domain views of the raw signals (speed, shift, gain, noise), then spectrograms')
 
 def make_views(kind:str, # one of VIEW_KINDS
@@ -98,4 +100,8 @@ def make_views(kind:str, # one of VIEW_KINDS
     if kind == 'expert': return ExpertViews(channels, size), None
     if kind == 'cropflip': return crop_flip_views(channels, size), None
     if kind == 'noise': return NoiseViews(channels, distortion_budget, clamp), None
-    v = vm(); return CombinedViews(ExpertViews(channels, size), v), v
+    base = crop_flip_views(channels, size) if kind == 'cropflip+viewmaker' else ExpertViews(channels, size)
+    v = vm(); return CombinedViews(base, v), v
+
+VIEWS_WITH_VIEWMAKER = ('viewmaker', 'combined', 'cropflip+viewmaker')  # the kinds with a viewmaker to train
+VIEWS_WITH_BUDGET = VIEWS_WITH_VIEWMAKER + ('noise',)  # the kinds a distortion budget applies to
