@@ -54,6 +54,10 @@ def test_load_cifar10_from_archive(clean_env, monkeypatch, capsys):
     corners = load_dataset('cifar10-corners')
     assert corners.name == 'cifar10-corners' and torch.equal(corners.train_y, ds.train_y)
     assert not torch.equal(corners.train_x[:, :, :16, :16], ds.train_x[:, :, :16, :16])
+    # pretraining on mosaics, evaluation on clean CIFAR-10 (as the reference code does)
+    assert (corners.train_x == ds.train_x).flatten(1).float().mean(1).max() < 0.5
+    ev = corners.evaluation_data()
+    assert torch.equal(ev.train_x, ds.train_x) and torch.equal(ev.test_x, ds.test_x) and torch.equal(ev.test_y, ds.test_y)
 
 
 def test_load_cifar10_not_found(clean_env):

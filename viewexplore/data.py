@@ -35,6 +35,7 @@ class ImageDataset:
     test_y:torch.Tensor # int64 test labels, (M,)
     classes:list[str] # class names: label k is classes[k]
     source:str='' # where it was loaded from (a path, or 'embedded')
+    eval_train_x:torch.Tensor|None=None # clean training images that evaluations use instead of `train_x` (CIFAR-10-Corners); None: `train_x`
 
     def __post_init__(self):
         self.classes = [str(c) for c in self.classes]
@@ -51,6 +52,10 @@ class ImageDataset:
                 raise InputError(f"{split}_y has labels outside 0..{len(self.classes)-1} (there are {len(self.classes)} classes).")
         if len(self.test_x) and self.test_x.shape[1:] != self.train_x.shape[1:]:
             raise InputError(f"Training images are {tuple(self.train_x.shape[1:])} but test images are {tuple(self.test_x.shape[1:])}.")
+        e = self.eval_train_x
+        if e is not None and (not isinstance(e, torch.Tensor) or e.dtype != torch.uint8 or e.shape != self.train_x.shape):
+            raise InputError(f"eval_train_x must be a uint8 tensor shaped like train_x {tuple(self.train_x.shape)}, got "
+                             f"{getattr(e, 'dtype', type(e).__name__)} {tuple(getattr(e, 'shape', ()))}.")
 
     @property
     def channels(self)->int: return self.train_x.shape[1]
@@ -128,7 +133,14 @@ def subset(self:ImageDataset,
     te = _stratified(self.test_y, n_test, self.num_classes, seed, 'n_test')
     pick = lambda t, i: t if i is None else t[i]
     return ImageDataset(self.name, pick(self.train_x, tr), pick(self.train_y, tr), pick(self.test_x, te),
-                        pick(self.test_y, te), list(self.classes), self.source)
+                        pick(self.test_y, te), list(self.classes), self.source,
+                        None if self.eval_train_x is None else pick(self.eval_train_x, tr))
+
+@patch
+def evaluation_data(self:ImageDataset)->ImageDataset:
+    "The labelled data that evaluations (linear probe, kNN) use: this dataset, with `eval_train_x` as its training images when set."
+    if self.eval_train_x is None: return self
+    return ImageDataset(self.name, self.eval_train_x, self.train_y, self.test_x, self.test_y, list(self.classes), self.source)
 
 # %% ../nbs/01_data.ipynb #12789dfd
 def cache_dir()->Path:
@@ -500,18 +512,18 @@ def make_corners(x:torch.Tensor, # images (N, C, H, W), N >= 2
     return out
 
 def cifar10_corners(ds:ImageDataset, # CIFAR-10 (or any image dataset)
-                    seed:int=0 # donors of the training set; the test set uses seed+1
+                    seed:int=0 # picks the donors of the training mosaics
                    )->ImageDataset:
-    "CIFAR-10-Corners: `make_corners` applied to the training and the test images; labels unchanged."
-    return ImageDataset('cifar10-corners', make_corners(ds.train_x, seed), ds.train_y, make_corners(ds.test_x, seed + 1),
-                        ds.test_y, list(ds.classes), ds.source)
+    "CIFAR-10-Corners: pretraining on `make_corners` mosaics of the training images; evaluation on the clean images."
+    return ImageDataset('cifar10-corners', make_corners(ds.train_x, seed), ds.train_y, ds.test_x, ds.test_y,
+                        list(ds.classes), ds.source, eval_train_x=ds.train_x)
 
 # %% ../nbs/01_data.ipynb #d478d840
 DATASETS = {
     'fashion-mnist-mini': "Fashion-MNIST subset shipped with viewexplore: 5,000 train / 1,000 test 28x28 grayscale images, 10 classes",
     'fashion-mnist': "Fashion-MNIST: 60,000 train / 10,000 test 28x28 grayscale clothing images, 10 classes",
     'cifar10': "CIFAR-10: 50,000 train / 10,000 test 32x32 colour images, 10 classes",
-    'cifar10-corners': "CIFAR-10 with each image's four corners taken from other images (viewmaker paper, 4.1.2)",
+    'cifar10-corners': "CIFAR-10-Corners (viewmaker paper, 4.1.2): pretrain on mosaics of four images' quadrants, evaluate on clean CIFAR-10",
     'fsdd': "Free Spoken Digit Dataset: 2,700 train / 300 test recordings as 1x64x64 log-mel spectrograms, 10 digits (see viewexplore.audio)",
     'hapt': "UCI HAPT smartphone inertial signals: 5 s windows as 6x32x32 log spectrograms, 6 activities, subject-wise split (see viewexplore.sensors)",
     'pamap2:PATH': "PAMAP2 Protocol .dat files in PATH: 10 s windows as 52x32x32 log spectrograms, 12 activities, the paper's subject split",
@@ -559,4 +571,5 @@ def load_dataset(name:str, # a name in DATASETS, or the path of a folder of imag
     elif key == 'cifar10': ds = load_cifar10(root)
     else: ds = cifar10_corners(load_cifar10(root))
     if size is None or size == ds.image_size: return ds
-    return ImageDataset(ds.name, _resize(ds.train_x, size), ds.train_y, _resize(ds.test_x, size), ds.test_y, ds.classes, ds.source)
+    return ImageDataset(ds.name, _resize(ds.train_x, size), ds.train_y, _resize(ds.test_x, size), ds.test_y, ds.classes, ds.source,
+                        None if ds.eval_train_x is None else _resize(ds.eval_train_x, size))

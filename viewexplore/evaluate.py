@@ -122,6 +122,7 @@ def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|Non
                      seed:int=0, progress:bool=True)->dict:
     "Linear-probe and kNN accuracy (%) of a frozen encoder, with the protocol recorded."
     t0 = time.time()
+    data = data.evaluation_data()   # clean training images where pretraining used others (CIFAR-10-Corners)
     tr, te = embed(encoder, data.train_x, 'pooled'), embed(encoder, data.test_x, 'pooled')
     knn = knn_accuracy(tr, data.train_y, te, data.test_y, knn_k, knn_temperature)
     res = dict(knn_accuracy=knn, knn=dict(k=knn_k, temperature=knn_temperature, features='pooled'))
@@ -135,6 +136,6 @@ def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|Non
 
 def knn_monitor(trainer)->None:
     "Trainer callback: add the kNN test accuracy to the latest history entry."
-    d = trainer.data
+    d = trainer.data.evaluation_data()
     tr, te = embed(trainer.encoder, d.train_x, 'pooled'), embed(trainer.encoder, d.test_x, 'pooled')
     trainer.history[-1]['knn_accuracy'] = knn_accuracy(tr, d.train_y, te, d.test_y, trainer.config.knn_k, trainer.config.knn_temperature)
