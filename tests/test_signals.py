@@ -9,6 +9,7 @@ import torch
 from viewexplore.core import DataNotFoundError, InputError
 from viewexplore.audio import (FSDD_ARCHIVE, FSDD_CLASSES, FSDD_PATTERN, LogMelSpectrogram, SpecAugment, WaveformViews,
                                load_fsdd, load_wav_folder, read_wav)
+from viewexplore.data import load_dataset
 from viewexplore.sensors import (HAPT_CLASSES, HAPT_FILE, HAPT_SPLITS, PAMAP2_ACTIVITIES, SensorSpectrogram, load_hapt,
                                  load_pamap2, one_subject_labels, read_pamap2, spectral_mask_views)
 
@@ -120,6 +121,9 @@ def test_fsdd_real(capsys):
     assert SpecAugment()(ds.train_x[:32]).shape == (32, 1, 64, 64)
     s = ds.subset(500, 100, seed=0)
     assert torch.bincount(s.train_y).tolist() == [50]*10 and s.train_raw.shape[0] == 500
+    held = load_dataset('fsdd:speaker:jackson', root=SHARED/FSDD_ARCHIVE)   # held-out speaker, as the command line writes it
+    assert {held.group_names[i] for i in held.test_groups.unique().tolist()} == {'jackson'} and len(held.test_x) == 500
+    assert 'jackson' not in {held.group_names[i] for i in held.train_groups.unique().tolist()}
     with capsys.disabled(): print(f"\nload_fsdd: {took:.1f} s")
 
 
@@ -191,4 +195,6 @@ def test_hapt_real(capsys):
     assert v.shape == (64, 6, 32, 32)
     loso = load_hapt(SHARED/HAPT_FILE, split='subject:1', keep_raw=False)
     assert {loso.group_names[i] for i in loso.test_groups.unique().tolist()} == {'1'} and loso.train_raw is None
+    cli = load_dataset('hapt:subject:9,10', root=SHARED/HAPT_FILE)
+    assert {cli.group_names[i] for i in cli.test_groups.unique().tolist()} == {'9', '10'}
     with capsys.disabled(): print(f"\nload_hapt: {took:.1f} s")

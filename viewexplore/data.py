@@ -527,6 +527,8 @@ DATASETS = {
     'fsdd': "Free Spoken Digit Dataset: 2,700 train / 300 test recordings as 1x64x64 log-mel spectrograms, 10 digits (see viewexplore.audio)",
     'hapt': "UCI HAPT smartphone inertial signals: 5 s windows as 6x32x32 log spectrograms, 6 activities, subject-wise split (see viewexplore.sensors)",
     'pamap2:PATH': "PAMAP2 Protocol .dat files in PATH: 10 s windows as 52x32x32 log spectrograms, 12 activities, the paper's subject split",
+    'fsdd:speaker:NAME[,NAME]': "FSDD with the named speakers' recordings as the test set (held-out speakers), e.g. fsdd:speaker:jackson",
+    'hapt:subject:K[,L]': "HAPT with the given subjects as the test set, e.g. hapt:subject:9,10",
 }
 
 def _canon(name:str)->str: return re.sub(r'[-_ ]', '', name.lower())
@@ -544,16 +546,20 @@ def load_dataset(name:str, # a name in DATASETS, or the path of a folder of imag
     "Load a dataset by name (see `DATASETS`) or from a folder or archive of images."
     if not isinstance(name, (str, os.PathLike)): raise InputError(f"The dataset must be a name or a path, got {name!r}.")
     size = _check_size(image_size)
-    if isinstance(name, str) and (_canon(name) in ('fsdd', 'hapt') or name.lower().startswith('pamap2:')):
+    base, _, split = name.partition(':') if isinstance(name, str) else ('', '', '')
+    if isinstance(name, str) and (_canon(base) in ('fsdd', 'hapt') or name.lower().startswith('pamap2:')):
         if size is not None: raise InputError(f"image_size applies to images, not to the spectrograms of {name!r}.")
-        if name.lower().startswith('pamap2:'):
+        if _canon(base) == 'pamap2':
             from viewexplore.sensors import load_pamap2
-            return load_pamap2(name.split(':', 1)[1] or None)
-        if _canon(name) == 'fsdd':
+            return load_pamap2(split or None)
+        if split and not split.startswith(('speaker:', 'subject:')):
+            raise InputError(f"Unknown split in {name!r}: write {base}:speaker:NAME[,NAME] (speech) or {base}:subject:K[,L] (sensors).")
+        kw = dict(split=split) if split else {}
+        if _canon(base) == 'fsdd':
             from viewexplore.audio import load_fsdd
-            return load_fsdd(root)
+            return load_fsdd(root, **kw)
         from viewexplore.sensors import load_hapt
-        return load_hapt(root)
+        return load_hapt(root, **kw)
     key = None if isinstance(name, os.PathLike) else {_canon(k): k for k in DATASETS if ':' not in k}.get(_canon(name))
     if key is None:
         p = Path(name).expanduser()
