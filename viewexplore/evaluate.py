@@ -16,7 +16,8 @@ from .data import ImageDataset, to_float
 from .models import Encoder
 
 # %% auto #0
-__all__ = ['FEATURE_KINDS', 'embed', 'knn_predict', 'knn_accuracy', 'linear_probe', 'evaluate_encoder', 'knn_monitor']
+__all__ = ['FEATURE_KINDS', 'embed', 'knn_predict', 'knn_accuracy', 'linear_probe', 'evaluation_data', 'evaluate_encoder',
+           'knn_monitor']
 
 # %% ../nbs/40_evaluate.ipynb #b2116dfa
 FEATURE_KINDS = ('probe', 'pooled', 'embedding')
@@ -117,12 +118,17 @@ def linear_probe(encoder:Encoder, # the frozen encoder
     return res
 
 # %% ../nbs/40_evaluate.ipynb #a0814b34
+def evaluation_data(data):
+    "The labelled data evaluations use: `data.evaluation_data()` where the dataset defines it (CIFAR-10-Corners), else `data`."
+    f = getattr(data, 'evaluation_data', None)
+    return f() if callable(f) else data
+
 def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|None=None, probe_epochs:int=100,
                      probe_lr:float=0.01, probe_batch_size:int=128, knn_k:int=200, knn_temperature:float=0.1,
                      seed:int=0, progress:bool=True)->dict:
     "Linear-probe and kNN accuracy (%) of a frozen encoder, with the protocol recorded."
     t0 = time.time()
-    data = data.evaluation_data()   # clean training images where pretraining used others (CIFAR-10-Corners)
+    data = evaluation_data(data)   # clean training images where pretraining used others (CIFAR-10-Corners)
     tr, te = embed(encoder, data.train_x, 'pooled'), embed(encoder, data.test_x, 'pooled')
     knn = knn_accuracy(tr, data.train_y, te, data.test_y, knn_k, knn_temperature)
     res = dict(knn_accuracy=knn, knn=dict(k=knn_k, temperature=knn_temperature, features='pooled'))
@@ -136,6 +142,6 @@ def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|Non
 
 def knn_monitor(trainer)->None:
     "Trainer callback: add the kNN test accuracy to the latest history entry."
-    d = trainer.data.evaluation_data()
+    d = evaluation_data(trainer.data)
     tr, te = embed(trainer.encoder, d.train_x, 'pooled'), embed(trainer.encoder, d.test_x, 'pooled')
     trainer.history[-1]['knn_accuracy'] = knn_accuracy(tr, d.train_y, te, d.test_y, trainer.config.knn_k, trainer.config.knn_temperature)
