@@ -142,6 +142,9 @@ def test_help_explains_every_option(cli):
         assert '--' + f.name.replace('_', '-') in text, f.name
     for word in ('--out', '--resume', 'fashion-mnist-mini', 'cifar10-corners'):
         assert word in text
+    from viewexplore.views import VIEW_KINDS
+    for kind, what in VIEW_KINDS.items():   # every view kind is explained, not just named
+        assert f"{kind}: {what}" in text, kind
 
 
 LOOC_TINY = ['--train-subset', '256', '--test-subset', '64', '--batch-size', '64', '--queue-size', '128', '--head-hidden', '32',

@@ -49,13 +49,15 @@ def build_parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'viewexplore {viewexplore.__version__}')
     sub = p.add_subparsers(dest='command', required=True)
     import textwrap
-    datasets = '\n'.join(textwrap.fill(f"{k}: {v}", 78, initial_indent='  ', subsequent_indent='      ') for k, v in DATASETS.items())
+    block = lambda d: '\n'.join(textwrap.fill(f"{k}: {v}", 78, initial_indent='  ', subsequent_indent='      ') for k, v in d.items())
+    datasets, views = block(DATASETS), block(VIEW_KINDS)
     pre = sub.add_parser('pretrain', help='pretrain an encoder (and a viewmaker), evaluate it and picture its views',
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Pretrain an encoder with contrastive learning on fixed or learned views (--method pairs, the viewmaker\n"
                                      "paper) or with MoCo / LooC (--method moco, moco++, looc, looc++ and --augment), then evaluate it\n"
                                      "with a linear probe and a kNN monitor.\n\n--data is one of:\n" + datasets +
-                                     "\n  or a path to an image folder (train/<class>/*, test/<class>/*, or <class>/*).")
+                                     "\n  or a path to an image folder (train/<class>/*, test/<class>/*, or <class>/*).\n\n"
+                                     "--views (with --method pairs) is one of:\n" + views)
     helps = _field_help()
     for f in dataclasses.fields(PretrainConfig):  # default None: only options given on the command line override
         name, h = '--' + f.name.replace('_', '-'), f"{helps.get(f.name, '')} (default: {f.default})".replace('%', '%%')

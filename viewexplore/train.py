@@ -50,7 +50,7 @@ class PretrainConfig:
     "Everything a pretraining run depends on."
     data:str='fashion-mnist-mini' # dataset name or image-folder path (see viewexplore.data.DATASETS)
     method:str='pairs' # pairs (two views and --objective, the viewmaker paper), or moco, moco++, looc, looc++ (the LooC paper)
-    views:str='viewmaker' # viewmaker, expert, cropflip, noise, combined, cropflip+viewmaker or waveform (see VIEW_KINDS)
+    views:str='viewmaker' # how views are made (--method pairs): viewmaker, expert, cropflip, noise, combined, cropflip+viewmaker or waveform (each described in VIEW_KINDS and at the top of `viewexplore pretrain --help`)
     objective:str='simclr' # simclr or instdisc
     simclr_variant:str='ntxent' # ntxent (standard, symmetric) or reference (the viewmaker code's variant)
     mode:str='alternating' # alternating (paper: two passes per batch) or simultaneous (one pass, gradient reversal)

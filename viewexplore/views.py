@@ -13,8 +13,8 @@ from .core import InputError, check_batch, check_budget
 from .viewmaker import Viewmaker
 
 # %% auto #0
-__all__ = ['VIEW_KINDS', 'VIEWS_WITH_VIEWMAKER', 'VIEWS_WITH_BUDGET', 'ExpertViews', 'crop_flip_views', 'rescale_to_budget',
-           'NoiseViews', 'CombinedViews', 'make_views']
+__all__ = ['VIEW_KINDS', 'VIEWS_WITH_VIEWMAKER', 'VIEWS_WITH_BUDGET', 'VIEWS_WITH_SIZE', 'ExpertViews', 'crop_flip_views',
+           'rescale_to_budget', 'NoiseViews', 'CombinedViews', 'make_views']
 
 # %% ../nbs/11_views.ipynb #a5f71698
 class ExpertViews(nn.Module):
@@ -95,6 +95,7 @@ def make_views(kind:str, # one of VIEW_KINDS
     "The view function for `kind`, and the viewmaker inside it (None for fixed views)."
     if kind not in VIEW_KINDS: raise InputError(f"Unknown views {kind!r}; choose one of: {', '.join(VIEW_KINDS)}.")
     if kind == 'waveform': raise InputError("waveform views change raw speech or sensor signals; use them with --data fsdd, hapt or pamap2:PATH.")
+    if kind in VIEWS_WITH_SIZE and size is None: raise InputError(f"{kind!r} views crop, so they need the image size (height, width); got size=None.")
     vm = lambda: Viewmaker(channels, distortion_budget, num_res_blocks, clamp=clamp, width=viewmaker_width)
     if kind == 'viewmaker': v = vm(); return v, v
     if kind == 'expert': return ExpertViews(channels, size), None
@@ -105,3 +106,4 @@ def make_views(kind:str, # one of VIEW_KINDS
 
 VIEWS_WITH_VIEWMAKER = ('viewmaker', 'combined', 'cropflip+viewmaker')  # the kinds with a viewmaker to train
 VIEWS_WITH_BUDGET = VIEWS_WITH_VIEWMAKER + ('noise',)  # the kinds a distortion budget applies to
+VIEWS_WITH_SIZE = ('expert', 'cropflip', 'combined', 'cropflip+viewmaker')  # the kinds that crop, so need the image size
