@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from .core import InputError, CheckpointError, check_batch, check_budget, check_finite
 from .data import ImageDataset, to_float
 from .viewmaker import Viewmaker
-from .views import NoiseViews, CombinedViews, VIEW_KINDS, VIEWS_WITH_BUDGET, VIEWS_WITH_SIZE, make_views, rescale_to_budget
+from .views import NoiseViews, CombinedViews, VIEW_KINDS, VIEWS_WITH_BUDGET, make_views, rescale_to_budget
 from .augment import Augmentation, AugmentPipeline, build_pipeline, leave_one_out_views
 from .evaluate import embed
 from .evaluations import (head_contributions, head_contribution_classifier, plot_head_contributions,
@@ -128,7 +128,6 @@ def view_source(spec, # a ViewSource, checkpoint path, Pretrainer, nn.Module, vi
                                                    f"({', '.join(VIEW_KINDS)}), augmentation names, a Pretrainer or a module.")
     if channels is None: raise InputError(f"view_source({spec!r}) needs the images' channel count (channels=).")
     if spec in VIEW_KINDS:
-        if spec in VIEWS_WITH_SIZE and size is None: raise InputError(f"{spec!r} views need the image size (size=).")
         fn, vm = make_views(spec, channels, size, distortion_budget, viewmaker_width=viewmaker_width, clamp=clamp)
         label = name or ('viewmaker (untrained)' if spec == 'viewmaker' else spec)
         return ViewSource(fn, label, distortion_budget if spec in VIEWS_WITH_BUDGET else None)
