@@ -78,13 +78,15 @@ def linear_probe(encoder:Encoder, # the frozen encoder
                  seed:int=0, # seed of the probe's initialisation and batch order
                  progress:bool=True, # show a progress bar
                  return_classifier:bool=False, # also return the trained `nn.Linear` (eval mode) under 'classifier'
+                 features:str='probe', # 'probe' (pre-pool, the paper's protocol), 'pooled' or 'embedding'
                 )->dict:
-    "Train a linear classifier on frozen pre-pool features; returns test and train accuracy (%) and the loss history."
+    "Train a linear classifier on frozen features (pre-pool by default); returns test and train accuracy (%) and the loss history."
     if epochs < 1: raise InputError(f"epochs must be >= 1 for a linear probe, got {epochs}.")
+    if features not in FEATURE_KINDS: raise InputError(f"Unknown probe features {features!r}; choose one of: {', '.join(FEATURE_KINDS)}.")
     dev = next(encoder.parameters()).device
     g = torch.Generator().manual_seed(seed)
-    test_f = embed(encoder, data.test_x, 'probe')
-    train_f = embed(encoder, data.train_x, 'probe') if viewmaker is None else None
+    test_f = embed(encoder, data.test_x, features)
+    train_f = embed(encoder, data.train_x, features) if viewmaker is None else None
     dim, nc = test_f.shape[1], data.num_classes
     torch.manual_seed(seed)
     clf = nn.Linear(dim, nc).to(dev)
@@ -101,7 +103,7 @@ def linear_probe(encoder:Encoder, # the frozen encoder
             for i in range(0, len(perm), batch_size):
                 j = perm[i:i + batch_size]
                 if train_f is not None: f = train_f[j].to(dev)
-                else: f = embed(encoder, data.train_x[j], 'probe', views=viewmaker).to(dev)
+                else: f = embed(encoder, data.train_x[j], features, views=viewmaker).to(dev)
                 loss = F.cross_entropy(clf(f), y_tr[j].to(dev))
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
                 tot += loss.item() * len(j); n += len(j)
@@ -110,10 +112,10 @@ def linear_probe(encoder:Encoder, # the frozen encoder
         if viewmaker is not None: viewmaker.train(vm_was_training)
     with torch.no_grad():
         test_acc = 100. * (clf(test_f.to(dev)).argmax(1).cpu() == data.test_y).float().mean().item()
-        tf = train_f if train_f is not None else embed(encoder, data.train_x, 'probe')
+        tf = train_f if train_f is not None else embed(encoder, data.train_x, features)
         train_acc = 100. * (clf(tf.to(dev)).argmax(1).cpu() == y_tr).float().mean().item()
     res = dict(test_accuracy=test_acc, train_accuracy=train_acc, loss_history=history, epochs=epochs,
-               with_views=viewmaker is not None)
+               with_views=viewmaker is not None, features=features)
     if return_classifier: res['classifier'] = clf.eval()
     return res
 
@@ -125,7 +127,7 @@ def evaluation_data(data):
 
 def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|None=None, probe_epochs:int=100,
                      probe_lr:float=0.01, probe_batch_size:int=128, knn_k:int=200, knn_temperature:float=0.1,
-                     seed:int=0, progress:bool=True)->dict:
+                     seed:int=0, progress:bool=True, probe_features:str='probe')->dict:
     "Linear-probe and kNN accuracy (%) of a frozen encoder, with the protocol recorded."
     t0 = time.time()
     data = evaluation_data(data)   # clean training images where pretraining used others (CIFAR-10-Corners)
@@ -133,10 +135,11 @@ def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|Non
     knn = knn_accuracy(tr, data.train_y, te, data.test_y, knn_k, knn_temperature)
     res = dict(knn_accuracy=knn, knn=dict(k=knn_k, temperature=knn_temperature, features='pooled'))
     if probe_epochs > 0:
-        p = linear_probe(encoder, data, viewmaker, probe_epochs, probe_lr, batch_size=probe_batch_size, seed=seed, progress=progress)
+        p = linear_probe(encoder, data, viewmaker, probe_epochs, probe_lr, batch_size=probe_batch_size, seed=seed, progress=progress,
+                         features=probe_features)
         res.update(linear_accuracy=p['test_accuracy'], linear_train_accuracy=p['train_accuracy'],
                    probe=dict(epochs=probe_epochs, lr=probe_lr, batch_size=probe_batch_size, momentum=0.9,
-                              milestones=[0.6, 0.8], features='pre-pool', with_views=p['with_views'], loss_history=p['loss_history']))
+                              milestones=[0.6, 0.8], features='pre-pool' if probe_features == 'probe' else probe_features, with_views=p['with_views'], loss_history=p['loss_history']))
     res['eval_seconds'] = time.time() - t0
     return res
 
