@@ -9,19 +9,15 @@ directory without a checkpoint (the `random` run, 0 epochs) is rebuilt from its 
     VIEWEXPLORE_DATA=../shared/data python benchmarks/corruption.py benchmarks/runs/cifar10-10k/viewmaker \\
         benchmarks/runs/cifar10-10k/expert benchmarks/runs/cifar10-10k-combined/combined
 """
-import argparse, json, sys, time
+import argparse, time
 from pathlib import Path
+from _runs import cached, load_run
 
 
 def evaluate(run:Path, probe_epochs:int, n_test:int, seed:int)->dict:
-    from viewexplore.widgets import load_trainer
-    from viewexplore.train import Pretrainer, PretrainConfig
     from viewexplore.evaluate import linear_probe
     from viewexplore.evaluations import corruption_robustness
-    if (run / 'checkpoint.pt').exists(): tr = load_trainer(run)
-    elif (run / 'config.json').exists():  # an untrained encoder: rebuilt from its seed
-        tr = Pretrainer(PretrainConfig(**json.loads((run / 'config.json').read_text())), progress=False)
-    else: sys.exit(f'{run}: no checkpoint.pt or config.json; train it with `viewexplore pretrain --out {run}` first')
+    tr = load_run(run)
     t0 = time.time()
     probe = linear_probe(tr.encoder, tr.data, viewmaker=tr.viewmaker, epochs=probe_epochs, progress=False, return_classifier=True)
     rob = corruption_robustness(tr.encoder, probe['classifier'], tr.data.subset(n_test=n_test, seed=seed), seed=seed)
@@ -39,17 +35,8 @@ def main():
     p.add_argument('--force', action='store_true', help='recompute even where DIR/corruption.json holds these settings')
     a = p.parse_args()
     settings = dict(probe_epochs=a.probe_epochs, test_subset=a.test_subset, seed=a.seed)
-    rows = []
-    for d in a.runs:
-        run, cache = Path(d), Path(d) / 'corruption.json'
-        old = json.loads(cache.read_text()) if cache.exists() else None
-        if old is not None and old.get('settings') == settings and not a.force:
-            print(f'{run}: reusing {cache}', file=sys.stderr); rob = old
-        else:
-            print(f'{run}: evaluating ({settings})', file=sys.stderr)
-            rob = evaluate(run, a.probe_epochs, a.test_subset, a.seed) | dict(settings=settings)
-            tmp = cache.with_suffix('.json.tmp'); tmp.write_text(json.dumps(rob, indent=1)); tmp.replace(cache)
-        rows.append((run, rob))
+    rows = [(Path(d), cached(Path(d), 'corruption.json', settings, lambda run: evaluate(run, a.probe_epochs, a.test_subset, a.seed), a.force))
+            for d in a.runs]
     fams = list(rows[0][1]['by_family'])
     print(f"\nprobe {a.probe_epochs} epochs, {a.test_subset} test images, severities {rows[0][1]['severities']}, seed {a.seed}\n")
     print('| run | clean (%) | corrupted, mean (%) | drop | ' + ' | '.join(fams) + ' |')

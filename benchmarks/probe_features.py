@@ -11,18 +11,14 @@ run, 0 epochs) is rebuilt from its config.json: the untrained encoder.
     python benchmarks/probe_features.py benchmarks/runs/mini-100ep/viewmaker benchmarks/runs/mini-100ep/noise \\
         benchmarks/runs/pilot-mini-0.05/random --features probe pooled
 """
-import argparse, json, sys, time
+import argparse, time
 from pathlib import Path
+from _runs import cached, load_run
 
 
 def evaluate(run:Path, features:list, probe_epochs:int, seed:int)->dict:
-    from viewexplore.widgets import load_trainer
-    from viewexplore.train import Pretrainer, PretrainConfig
     from viewexplore.evaluate import linear_probe, evaluation_data
-    if (run / 'checkpoint.pt').exists(): tr = load_trainer(run)
-    elif (run / 'config.json').exists():  # an untrained encoder: rebuilt from its seed
-        tr = Pretrainer(PretrainConfig(**json.loads((run / 'config.json').read_text())), progress=False)
-    else: sys.exit(f'{run}: no checkpoint.pt or config.json; train it with `viewexplore pretrain --out {run}` first')
+    tr = load_run(run)
     vm = tr.viewmaker if tr.config.probe_views else None
     res = dict(epochs_trained=tr.epoch, views=tr.config.views, probe={})
     for kind in features:
@@ -44,17 +40,8 @@ def main():
     p.add_argument('--force', action='store_true', help='recompute even where DIR/probe_features.json holds these settings')
     a = p.parse_args()
     settings = dict(features=a.features, probe_epochs=a.probe_epochs, seed=a.seed)
-    rows = []
-    for d in a.runs:
-        run, cache = Path(d), Path(d) / 'probe_features.json'
-        old = json.loads(cache.read_text()) if cache.exists() else None
-        if old is not None and old.get('settings') == settings and not a.force:
-            print(f'{run}: reusing {cache}', file=sys.stderr); res = old
-        else:
-            print(f'{run}: probing ({settings})', file=sys.stderr)
-            res = evaluate(run, a.features, a.probe_epochs, a.seed) | dict(settings=settings)
-            tmp = cache.with_suffix('.json.tmp'); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(cache)
-        rows.append((run, res))
+    rows = [(Path(d), cached(Path(d), 'probe_features.json', settings, lambda run: evaluate(run, a.features, a.probe_epochs, a.seed), a.force))
+            for d in a.runs]
     print(f"\nlinear probe, {a.probe_epochs} epochs, seed {a.seed}: test accuracy (%)\n")
     print('| run | epochs trained | ' + ' | '.join(a.features) + ' |')
     print('|---|---|' + '---|' * len(a.features))
