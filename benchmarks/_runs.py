@@ -9,7 +9,7 @@ def load_run(run:Path):
     from viewexplore.train import Pretrainer, PretrainConfig
     if (run / 'checkpoint.pt').exists(): return load_trainer(run)
     if (run / 'config.json').exists():
-        return Pretrainer(PretrainConfig(**json.loads((run / 'config.json').read_text())), progress=False)
+        return Pretrainer(PretrainConfig.from_dict(json.loads((run / 'config.json').read_text())), progress=False)
     sys.exit(f'{run}: no checkpoint.pt or config.json; train it with `viewexplore pretrain --out {run}` first')
 
 

@@ -26,7 +26,9 @@ def main():
           f'batch {a.batch_size}, seed {a.seed}\n\n| step | loss | viewmaker gradient norm |\n|---|---|---|')
     for step in range(a.steps):
         idx = torch.randperm(len(tr.train_x), generator=g)[:a.batch_size]
-        loss, _ = tr._loss(tr._batch(idx), idx)
+        m = tr.method
+        z1, z2 = m.two_views(tr._batch(idx))
+        loss = m.contrastive_loss(z1, z2, idx)
         opt.zero_grad(set_to_none=True); (-loss).backward()
         gn = torch.sqrt(sum(q.grad.pow(2).sum() for q in tr.viewmaker.parameters())).item()
         opt.step()

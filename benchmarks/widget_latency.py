@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import torch
 from viewexplore.data import load_dataset
 from viewexplore.models import build_encoder
-from viewexplore.looc import build_looc
+from viewexplore.looc import build_multihead_encoder
 from viewexplore.widgets import (ViewGallery, BudgetExplorer, HeadContributionExplorer, RetrievalExplorer, LeaveOneOutSampler,
                                  head_contributions, head_contribution_classifier, _head_features)
 
@@ -49,7 +49,7 @@ def main():
     los3 = LeaveOneOutSampler(d.test_x[:a.images].expand(-1, 3, -1, -1).contiguous(), 'crop,flip,color,rotation', heads='color,rotation'); _ = los3.widget
     rows.append(('leave-one-out sampler: resample (colour, rotation heads)', *timed(los3.resample, a.repeats)))
 
-    enc, _crit = build_looc('looc++', 'small', 1, ['rotation'], 128, 512, d.mean, d.std, queue_size=256)
+    enc = build_multihead_encoder('looc++', 'small', 1, ['rotation'], 128, 512, d.mean, d.std)
     enc.eval()
     ftr, fte = _head_features(enc, d.train_x[:1000]), _head_features(enc, d.test_x[:500])
     clf = head_contribution_classifier(ftr, d.train_y[:1000], epochs=100, num_classes=10)

@@ -21,13 +21,13 @@ def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
     m = json.loads((out / 'metrics.json').read_text())
     for k in ('linear_accuracy', 'knn_accuracy', 'config', 'seed', 'environment', 'wall_seconds', 'history'):
         assert k in m, k
-    assert m['seed'] == 3 and m['config']['views'] == 'viewmaker' and m['environment']['device'] == 'cpu'
+    assert m['seed'] == 3 and m['config']['viewing']['views'] == 'viewmaker' and m['environment']['device'] == 'cpu'
     assert m['epochs_trained'] == 2 and len(m['history']) == 2 and 'knn_accuracy' in m['history'][-1]
     assert 10 <= m['linear_accuracy'] <= 100   # clearly learned something on 10 classes
     assert (out / 'views.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert json.loads((out / 'config.json').read_text()) == m['config']
     ck = load_checkpoint(out / 'checkpoint.pt')
-    assert ck['epoch'] == 2 and ck['vm_opt'] is not None and 'rng' in ck
+    assert ck['epoch'] == 2 and 'viewmaker' in ck['optimizers'] and 'rng' in ck
 
     # evaluate re-reads the checkpoint and reproduces the kNN accuracy exactly (it is deterministic)
     r = run(cli, 'evaluate', str(out / 'checkpoint.pt'), '--probe-epochs', '1', '--no-progress')
@@ -47,7 +47,7 @@ def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
 def test_every_view_kind_and_objective_runs(cli, tmp_path, views, objective, extra):
     r = run(cli, 'pretrain', '--epochs', '1', '--views', views, '--objective', objective, *extra, *TINY, '--out', str(tmp_path / 'r'))
     assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path / 'r' / 'metrics.json').read_text())['config']['objective'] == objective
+    assert json.loads((tmp_path / 'r' / 'metrics.json').read_text())['config']['loss']['objective'] == objective
 
 
 def test_random_encoder_baseline_with_zero_epochs(cli, tmp_path):
@@ -112,7 +112,7 @@ def test_damaged_and_incompatible_checkpoints(cli, tmp_path):
     out = tmp_path / 'run'
     assert run(cli, 'pretrain', '--epochs', '1', *TINY, '--out', str(out)).returncode == 0
     ck = load_checkpoint(out / 'checkpoint.pt')
-    ck['config']['viewmaker_width'] = 16   # the stored weights no longer fit the model this config builds
+    ck['config']['viewing']['viewmaker_width'] = 16   # the stored weights no longer fit the model this config builds
     atomic_save(ck, tmp_path / 'incompatible.pt')
     r = run(cli, 'evaluate', str(tmp_path / 'incompatible.pt'))
     assert r.returncode == 2 and 'does not fit' in r.stderr and 'Traceback' not in r.stderr
@@ -133,13 +133,12 @@ def test_a_checkpoint_cannot_run_code(tmp_path, monkeypatch):
 
 
 def test_help_explains_every_option(cli):
-    from dataclasses import fields
-    from viewexplore.train import PretrainConfig
+    from viewexplore.config import PretrainConfig
     r = run(cli, 'pretrain', '--help')
     assert r.returncode == 0
     text = ' '.join(r.stdout.split())
-    for f in fields(PretrainConfig):
-        assert '--' + f.name.replace('_', '-') in text, f.name
+    for name, group, f in PretrainConfig.options():
+        assert '--' + name.replace('_', '-') in text, name
     for word in ('--out', '--resume', 'fashion-mnist-mini', 'cifar10-corners'):
         assert word in text
     from viewexplore.views import VIEW_KINDS
@@ -159,12 +158,12 @@ def test_moco_and_looc_methods_run_from_the_command_line(cli, tmp_path, method, 
             '--num-res-blocks', '1', *LOOC_TINY, '--out', str(out))
     assert r.returncode == 0, r.stderr
     m = json.loads((out / 'metrics.json').read_text())
-    assert m['config']['method'] == method and m['config']['augment'] == augment and m['epochs_trained'] == 1
+    assert m['config']['method'] == method and m['config']['moco']['augment'] == augment and m['epochs_trained'] == 1
     ck = load_checkpoint(out / 'checkpoint.pt')
     spaces = 1 if method == 'moco' else len(augment.split(',')) + 1
-    assert ck['criterion']['queues.queue'].shape == (spaces, 128, 128)   # one queue per embedding space, saved
-    assert any(k.startswith('key_encoder.') for k in ck['criterion'])   # and the momentum key encoder
-    assert (ck['vm_opt'] is not None) == ('viewmaker' in augment)
+    assert ck['method']['queues.queue'].shape == (spaces, 128, 128)   # one queue per embedding space, saved
+    assert any(k.startswith('key_encoder.') for k in ck['method'])   # and the momentum key encoder
+    assert ('viewmaker' in ck['optimizers']) == ('viewmaker' in augment)
     # the checkpoint re-evaluates, and resuming for one more epoch continues the same run
     r = run(cli, 'evaluate', str(out), '--probe-epochs', '1', '--no-progress')
     assert r.returncode == 0, r.stderr

@@ -12,11 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 import torch
 import viewexplore
-from .core import ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text, load_checkpoint
+from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text,
+                              load_checkpoint, is_main_process, is_distributed, world_size)
 from .data import DATASETS, load_dataset, to_float
 from .views import VIEW_KINDS, VIEWS_WITH_BUDGET
 from .models import ENCODERS
-from .train import PretrainConfig, Pretrainer, TrainingInterrupted, MODES, OBJECTIVES, METHODS
+from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
+from .methods import method_names
+from .train import Pretrainer, TrainingInterrupted
 from .evaluate import evaluate_encoder, knn_monitor
 from .losses import SIMCLR_VARIANTS
 from .figures import view_ring_figure
@@ -26,13 +29,12 @@ __all__ = ['build_parser', 'pretrain', 'evaluate', 'main']
 
 # %% ../nbs/60_cli.ipynb #2a0d6cda
 _CHOICES = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, mode=MODES, encoder=tuple(ENCODERS),
-                simclr_variant=SIMCLR_VARIANTS, precision=('auto', 'bf16', 'fp32'), method=METHODS,
-                texture_method=('randconv', 'fourier'))
+                simclr_variant=SIMCLR_VARIANTS, precision=PRECISIONS, texture_method=TEXTURE_METHODS)
 
 def _field_help()->dict:
-    "Help text of each PretrainConfig field, taken from the comment after it in the source."
+    "Help text of every option, taken from the comment after it in the configuration's source."
     import inspect, re
-    src = inspect.getsource(PretrainConfig)
+    src = ''.join(inspect.getsource(c) for c in (PretrainConfig, *GROUPS.values()))
     return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(\w+):[^\n=]+=[^\n#]*#\s*([^\n]*)$', src, re.M)}
 
 def _bool(s:str)->bool:
@@ -59,10 +61,11 @@ def build_parser()->argparse.ArgumentParser:
                                      "\n  or a path to an image folder (train/<class>/*, test/<class>/*, or <class>/*).\n\n"
                                      "--views (with --method pairs) is one of:\n" + views)
     helps = _field_help()
-    for f in dataclasses.fields(PretrainConfig):  # default None: only options given on the command line override
-        name, h = '--' + f.name.replace('_', '-'), f"{helps.get(f.name, '')} (default: {f.default})".replace('%', '%%')
+    choices = dict(_CHOICES, method=tuple(method_names()))
+    for key, group, f in PretrainConfig.options():  # default None: only options given on the command line override
+        name, h = '--' + key.replace('_', '-'), f"{helps.get(key, '')} (default: {f.default})".replace('%', '%%')
         t = str(f.type).replace(' ', '')
-        if f.name in _CHOICES: pre.add_argument(name, choices=_CHOICES[f.name], help=h)
+        if key in choices: pre.add_argument(name, choices=choices[key], help=h)
         elif t in ('bool', 'bool|None'): pre.add_argument(name, type=_bool, metavar='{true,false}', help=h)
         elif t == 'int|None': pre.add_argument(name, type=_opt_int, metavar='N', help=h)
         elif t == 'int': pre.add_argument(name, type=int, metavar='N', help=h)
@@ -84,7 +87,7 @@ def build_parser()->argparse.ArgumentParser:
 # %% ../nbs/60_cli.ipynb #0a86e602
 def _environment(device, argv:list[str]|None=None)->dict:
     d = dict(device=str(device), torch=torch.__version__, viewexplore=viewexplore.__version__, python=platform.python_version(),
-             platform=platform.platform(), cpu_threads=torch.get_num_threads(),
+             platform=platform.platform(), cpu_threads=torch.get_num_threads(), processes=world_size(),
              date=datetime.now(timezone.utc).isoformat(timespec='seconds'), command=shlex.join(['viewexplore'] + list(sys.argv[1:] if argv is None else argv)))
     if torch.device(device).type == 'cuda': d['gpu'] = torch.cuda.get_device_name(torch.device(device))
     return d
@@ -119,7 +122,7 @@ def pretrain(args)->dict:
     ck = out / 'checkpoint.pt'
     progress = not args.no_progress
     t0 = time.time()
-    names = [f.name for f in dataclasses.fields(PretrainConfig)]
+    names = [k for k, _, _ in PretrainConfig.options()]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if args.resume:
         if not ck.exists(): raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
@@ -128,17 +131,23 @@ def pretrain(args)->dict:
                                    + ', '.join('--' + k.replace('_', '-') for k in extra) + ".")
         trainer = Pretrainer.from_checkpoint(ck, out_dir=out, progress=progress, device=given.get('device'))
         if 'epochs' in given: trainer.config.epochs = given['epochs']
-        print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, of {trainer.config.epochs} epochs.", file=sys.stderr)
+        if is_main_process():
+            print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, of {trainer.config.epochs} epochs.",
+                  file=sys.stderr)
     else:
         if ck.exists() or (out / 'metrics.json').exists():
             raise InputError(f"{out} already holds a run. Pass --resume to continue it, or choose another --out.")
         cfg = PretrainConfig(**given).validate()
         data = load_dataset(cfg.data)
         trainer = Pretrainer(cfg, data=data, out_dir=out, progress=progress)
-        print(f"Pretraining on {trainer.data.name} ({len(trainer.data.train_x)} images, {trainer.device}); writing to {out}/", file=sys.stderr)
+        if is_main_process():
+            procs = f", {world_size()} processes" if world_size() > 1 else ''
+            print(f"Pretraining on {trainer.data.name} ({len(trainer.data.train_x)} images, {trainer.device}{procs}); "
+                  f"writing to {out}/", file=sys.stderr)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()
-    if not ck.exists(): trainer.save_checkpoint()  # a 0-epoch run (the random-encoder baseline) leaves its checkpoint too
+    if trainer.epoch == 0: trainer.save_checkpoint()  # a 0-epoch run (the random-encoder baseline) leaves its checkpoint too
+    if not is_main_process(): return {}  # evaluation, pictures and metrics: the main process only
     train_seconds = time.time() - t0
     c = trainer.config
     metrics = _evaluate(trainer, c.probe_epochs, c.probe_views, progress)
@@ -170,12 +179,13 @@ def evaluate(args)->dict:
 
 # %% ../nbs/60_cli.ipynb #41f530da
 def main(argv:list[str]|None=None)->int:
-    "The `viewexplore` console script."
+    "The `viewexplore` console script (also `python -m viewexplore`, and under `torchrun`)."
     args = build_parser().parse_args(argv)
     args.argv = argv  # recorded in the metrics (None: the process's own command line)
     try:
         if args.command == 'pretrain':
             m = pretrain(args)
+            if not m: return 0  # another process than the main one: it has nothing to report
             print(f"linear-probe accuracy {m.get('linear_accuracy', float('nan')):.2f}%  kNN accuracy {m['knn_accuracy']:.2f}%")
             print(f"metrics:    {Path(args.out) / 'metrics.json'}\ncheckpoint: {m['files']['checkpoint']}\nviews:      {m['files']['views']}")
         else:
@@ -189,3 +199,5 @@ def main(argv:list[str]|None=None)->int:
         print(f"viewexplore: error: {e}", file=sys.stderr); return 1
     except ViewexploreError as e:
         print(f"viewexplore: error: {e}", file=sys.stderr); return 2
+    finally:
+        if is_distributed(): torch.distributed.destroy_process_group()

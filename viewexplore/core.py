@@ -15,8 +15,9 @@ import torch.distributed as dist
 # %% auto #0
 __all__ = ['ViewexploreError', 'InputError', 'DataNotFoundError', 'CheckpointError', 'NonFiniteLossError', 'check_budget',
            'check_batch', 'check_finite', 'default_device', 'seed_everything', 'rng_state', 'set_rng_state',
-           'is_distributed', 'world_size', 'rank', 'is_main_process', 'atomic_save', 'atomic_write_text',
-           'load_checkpoint']
+           'is_distributed', 'world_size', 'rank', 'is_main_process', 'init_distributed', 'gather', 'all_reduce_sum',
+           'shard', 'average_gradients', 'average_buffers', 'broadcast_module', 'any_process', 'gather_objects',
+           'atomic_save', 'atomic_write_text', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #99d70142
 class ViewexploreError(Exception):
@@ -59,6 +60,8 @@ def check_batch(x, # the batch to check
     if x.ndim != 4:
         hint = " Add a batch dimension with x[None]." if x.ndim == 3 else ""
         raise InputError(f"{name} must have 4 dimensions (batch, channels, height, width), got shape {tuple(x.shape)}.{hint}")
+    if x.shape[0] == 0:
+        raise InputError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one example.")
     if channels is not None and x.shape[1] != channels:
         raise InputError(f"{name} has {x.shape[1]} channels but the model was built for {channels} "
                          f"(shape {tuple(x.shape)}). Build the model with in_channels={x.shape[1]} or convert the data.")
@@ -110,6 +113,124 @@ def is_distributed()->bool: return dist.is_available() and dist.is_initialized()
 def world_size()->int: return dist.get_world_size() if is_distributed() else 1
 def rank()->int: return dist.get_rank() if is_distributed() else 0
 def is_main_process()->bool: return rank() == 0
+
+# %% ../nbs/00_core.ipynb #a54b49f5
+def init_distributed(device:str|torch.device|None='auto', # 'auto', 'cpu', 'cuda', ...: the device type to train on
+                     timeout_minutes:float=10., # how long a collective waits for a silent process before failing
+                    )->torch.device:
+    "Join the `torchrun` process group if there is one (nccl on CUDA, gloo on CPU); return this process's device."
+    dev = default_device(device)
+    n = int(os.environ.get('WORLD_SIZE', '1'))
+    if n <= 1 or is_distributed(): return dev
+    if dev.type == 'cuda':
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        if local >= torch.cuda.device_count():
+            raise InputError(f"torchrun started {n} processes but this machine has {torch.cuda.device_count()} GPU(s); "
+                             f"use --nproc-per-node {torch.cuda.device_count()} or --device cpu.")
+        dev = torch.device('cuda', local)
+        torch.cuda.set_device(dev)
+    from datetime import timedelta
+    dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', timeout=timedelta(minutes=timeout_minutes))
+    return dev
+
+# %% ../nbs/00_core.ipynb #80647ff1
+class _Gather(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.n = x.shape[0]
+        out = [torch.empty_like(x) for _ in range(world_size())]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out)
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous()
+        dist.all_reduce(g)
+        return g[rank() * ctx.n:(rank() + 1) * ctx.n]
+
+def gather(x:torch.Tensor)->torch.Tensor:
+    "Concatenate `x` (same shape on every process) along dim 0 from all processes, keeping gradients; identity alone."
+    if not is_distributed() or world_size() == 1: return x
+    if not x.requires_grad:
+        out = [torch.empty_like(x) for _ in range(world_size())]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out)
+    return _Gather.apply(x)
+
+class _AllReduceSum(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clone()
+        dist.all_reduce(y)
+        return y
+    @staticmethod
+    def backward(ctx, g):
+        g = g.clone()
+        dist.all_reduce(g)
+        return g
+
+def all_reduce_sum(x:torch.Tensor)->torch.Tensor:
+    "The sum of `x` over all processes, on every process, keeping gradients; identity alone."
+    if not is_distributed() or world_size() == 1: return x
+    return _AllReduceSum.apply(x)
+
+def shard(x:torch.Tensor)->torch.Tensor:
+    "This process's contiguous share of `x` along dim 0 (its length must divide by the number of processes)."
+    n = world_size()
+    if n == 1: return x
+    if len(x) % n: raise InputError(f"Cannot split {len(x)} rows evenly over {n} processes; use a batch size divisible by {n}.")
+    k = len(x) // n
+    return x[rank() * k:(rank() + 1) * k]
+
+# %% ../nbs/00_core.ipynb #8f442a28
+def _flat_all_reduce(tensors:list[torch.Tensor], scale:float):
+    if not tensors: return
+    flat = torch.cat([t.reshape(-1) for t in tensors])
+    dist.all_reduce(flat)
+    flat.mul_(scale)
+    torch._foreach_copy_(tensors, [f.view_as(t) for f, t in zip(flat.split([t.numel() for t in tensors]), tensors)])
+
+@torch.no_grad()
+def average_gradients(params)->None:
+    "Average the `.grad` of `params` over all processes (no-op with one process)."
+    if not is_distributed() or world_size() == 1: return
+    grads = [p.grad for p in params if p.grad is not None]
+    for dtype in {g.dtype for g in grads}:
+        _flat_all_reduce([g for g in grads if g.dtype == dtype], 1 / world_size())
+
+@torch.no_grad()
+def average_buffers(module:torch.nn.Module, names=('running_mean', 'running_var'))->None:
+    "Average `module`'s floating-point buffers called `names` (BatchNorm's running statistics) over all processes."
+    if not is_distributed() or world_size() == 1: return
+    bufs = [b for n, b in module.named_buffers() if n.rsplit('.', 1)[-1] in names and b.is_floating_point()]
+    _flat_all_reduce(bufs, 1 / world_size())
+
+@torch.no_grad()
+def broadcast_module(module:torch.nn.Module)->None:
+    "Copy the main process's parameters and buffers into every other process's `module`."
+    if not is_distributed() or world_size() == 1: return
+    for t in list(module.parameters()) + list(module.buffers()): dist.broadcast(t.data, 0)
+
+# %% ../nbs/00_core.ipynb #d6d5170e
+_CONTROL = {}
+
+def _control_group():
+    if dist.get_backend() == 'gloo': return None
+    if 'group' not in _CONTROL: _CONTROL['group'] = dist.new_group(backend='gloo')
+    return _CONTROL['group']
+
+def any_process(*flags:bool)->list[bool]:
+    "For each flag, whether it is true on at least one process (the flags themselves with one process)."
+    if not is_distributed() or world_size() == 1: return [bool(f) for f in flags]
+    t = torch.tensor([float(bool(f)) for f in flags])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX, group=_control_group())
+    return [bool(v) for v in t.tolist()]
+
+def gather_objects(obj)->list:
+    "A list with every process's `obj` (picklable), in rank order; `[obj]` with one process."
+    if not is_distributed() or world_size() == 1: return [obj]
+    out = [None] * world_size()
+    dist.all_gather_object(out, obj, group=_control_group())
+    return out
 
 # %% ../nbs/00_core.ipynb #7e9a4c2f
 def _atomic_write(path, write, mode:str):

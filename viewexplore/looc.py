@@ -10,14 +10,13 @@ import copy, math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import InputError, check_batch
-from .models import Encoder, build_encoder
-from .losses import gather_embeddings
+from .core import InputError, check_batch, gather, shard, world_size
+from .models import Encoder, build_encoder, update_momentum, deactivate_requires_grad
 from .augment import AugmentPipeline, build_pipeline, leave_one_out_views, add_one_views, HEAD_AUGMENTATIONS
 
 # %% auto #0
 __all__ = ['LAST_STAGE_MODULES', 'METHODS', 'looc_loss', 'MoCoQueues', 'SplitBatchNorm2d', 'split_batchnorm', 'MultiHeadEncoder',
-           'LooCViews', 'momentum_update', 'LooCCriterion', 'build_looc']
+           'LooCViews', 'build_multihead_encoder', 'shuffled_key_embeddings', 'looc_targets']
 
 # %% ../nbs/55_looc.ipynb #1873f166
 def looc_loss(q:torch.Tensor, # L2-normalised query embeddings, (S, N, d): S embedding spaces
@@ -55,7 +54,7 @@ class MoCoQueues(nn.Module):
     @torch.no_grad()
     def enqueue(self, keys:torch.Tensor):
         "Write `keys` (S, N, d) into each space's queue at its pointer, oldest entries first out."
-        keys = torch.stack([gather_embeddings(k) for k in keys.detach()]) if keys.shape[0] else keys
+        keys = gather(keys.detach().transpose(0, 1)).transpose(0, 1)  # every process's keys, in rank order
         S, N, _ = keys.shape
         if N > self.size: raise InputError(f"Cannot enqueue {N} keys into queues of size {self.size}; use a queue at least as large as the batch.")
         idx = (self.ptr[:, None] + torch.arange(N, device=keys.device)) % self.size  # (S, N)
@@ -145,89 +144,71 @@ METHODS = ('moco', 'moco++', 'looc', 'looc++')
 
 class LooCViews(nn.Module):
     "Query and keys for MoCo / LooC from an `AugmentPipeline`; calling it returns one view per example."
-    def __init__(self, pipeline:AugmentPipeline, heads:list[str]=(), shared:list[str]=(), add_one:bool=False, leave_one_out:bool=True):
+    def __init__(self,
+                 pipeline:AugmentPipeline, # every augmentation, with sampled parameters
+                 heads:list[str]=(), # the augmentations that get an embedding space of their own
+                 shared:list[str]=(), # augmentations whose parameters every key copies from the query
+                 add_one:bool=False, # the paper's add-one ablation instead of leave-one-out views
+                 leave_one_out:bool=True, # False: only the query and k0 (MoCo)
+                ):
         super().__init__()
         bad = [h for h in heads if h not in HEAD_AUGMENTATIONS]
         if bad: raise InputError(f"{bad} cannot have an embedding space of its own; choose from {', '.join(HEAD_AUGMENTATIONS)}.")
-        self.pipeline, self.heads, self.shared, self.add_one, self.leave_one_out = pipeline, list(heads), list(shared), add_one, leave_one_out
+        self.pipeline, self.heads, self.shared = pipeline, list(heads), list(shared)
+        self.add_one, self.leave_one_out = add_one, leave_one_out
     def pairs(self, x:torch.Tensor)->tuple[torch.Tensor, list[torch.Tensor]]:
         "The query and the keys [k0, k1..kn] (only [k0] when not leave-one-out)."
         if self.add_one: return add_one_views(x, self.pipeline, self.heads)
         return leave_one_out_views(x, self.pipeline, self.heads if self.leave_one_out else [], self.shared)
     def forward(self, x:torch.Tensor)->torch.Tensor: return self.pipeline(x)
 
-@torch.no_grad()
-def momentum_update(key:nn.Module, query:nn.Module, m:float=0.999):
-    "key <- m key + (1 - m) query, for every parameter (one fused update, no host sync)."
-    kp, qp = list(key.parameters()), list(query.parameters())
-    torch._foreach_mul_(kp, m); torch._foreach_add_(kp, qp, alpha=1 - m)
-
-class LooCCriterion(nn.Module):
-    "The MoCo / LooC objective with its momentum key encoder and queues."
-    def __init__(self,
-                 query_encoder:MultiHeadEncoder, # the encoder being trained (copied into the key encoder)
-                 method:str='looc', # one of METHODS
-                 queue_size:int=16384, # negatives per space (LooC: 16384)
-                 temperature:float=0.2, # MoCo v2's temperature
-                 momentum:float=0.999, # key-encoder momentum
-                 shuffle_keys:bool=True, # shuffle the key batch (emulated shuffling BN; see above)
-                ):
-        super().__init__()
-        if method not in METHODS: raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
-        self.method, self.temperature, self.momentum, self.shuffle_keys = method, temperature, momentum, shuffle_keys
-        self.key_encoder = copy.deepcopy(query_encoder).requires_grad_(False)
-        dim = query_encoder.heads[0][-1].out_features
-        self.queues = MoCoQueues(query_encoder.n_heads, queue_size, dim)
-        self.n_spaces = query_encoder.n_heads
-
-    def key_embeddings(self, keys:list[torch.Tensor], grad:bool=False)->torch.Tensor:
-        "Every key through every head of the key encoder: (S, N, n_keys, d)."
-        n, kk = len(keys[0]), torch.cat(keys)
-        perm = torch.randperm(len(kk), device=kk.device) if self.shuffle_keys else None
-        with torch.set_grad_enabled(grad):
-            z = self.key_encoder.embeddings(kk[perm] if perm is not None else kk)
-        if perm is not None: z = z[:, torch.argsort(perm)]
-        return z.view(z.shape[0], len(keys), n, -1).transpose(1, 2)
-
-    def forward(self, encoder:MultiHeadEncoder, q:torch.Tensor, keys:list[torch.Tensor], key_grad:bool=False):
-        "Loss for the query `q` and keys [k0..kn]; returns (loss, loss per space, positive keys to enqueue)."
-        zq = encoder.embeddings(q)  # (S, N, d)
-        zk = self.key_embeddings(keys, key_grad)  # (S, N, J, d)
-        S, J = zq.shape[0], zk.shape[2]
-        if self.method in ('moco', 'moco++') or J == 1:
-            pos, extra, mask = zk[:, :, 0], None, None
-        else:
-            if J != S: raise InputError(f"{self.method} with {S} spaces needs {S} keys (k0..k{S-1}), got {J}.")
-            s = torch.arange(S, device=zq.device)
-            pos = zk[s, :, s]  # space i's positive is key i
-            mask = (s[:, None] != s[None, :]) & (s[:, None] > 0)  # space i >= 1: every other key is a negative
-            extra = zk
-        loss, per = looc_loss(zq.float(), pos.float(), self.queues.queue, self.temperature,
-                              extra.float() if extra is not None else None, mask)
-        return loss, per, pos.detach()
-
-    @torch.no_grad()
-    def update(self, encoder:MultiHeadEncoder, pos:torch.Tensor):
-        "After the optimiser step: momentum-update the key encoder and enqueue the positive keys."
-        momentum_update(self.key_encoder, encoder, self.momentum)
-        self.queues.enqueue(pos)
-
-def build_looc(method:str, # one of METHODS
-               encoder:str|Encoder, # an encoder name ('small', 'resnet18') or a built Encoder
-               in_channels:int, # input channels
-               heads:list[str]=(), # augmentations with an embedding space of their own
-               embedding_dim:int=128, hidden_dim:int=2048, mean=None, std=None, width:int=32,
-               bn_splits:int=8, # BatchNorm groups (emulated shuffling BN); 1 = plain BatchNorm
-               queue_size:int=16384, temperature:float=0.2, momentum:float=0.999,
-              )->tuple[MultiHeadEncoder, LooCCriterion]:
-    "The query encoder and the criterion (key encoder + queues) of a MoCo / LooC variant."
+def build_multihead_encoder(method:str, # one of METHODS
+                            encoder:str|Encoder, # an encoder name ('small', 'resnet18') or a built Encoder
+                            in_channels:int, # input channels
+                            heads:list[str]=(), # augmentations with an embedding space of their own
+                            embedding_dim:int=128, # output size of every head
+                            hidden_dim:int=2048, # hidden size of every head's MLP
+                            mean=None, std=None, # per-channel input statistics
+                            width:int=32, # base width of the small encoder
+                            bn_splits:int=8, # BatchNorm groups in this process (emulated shuffling BN); 1 = plain
+                           )->MultiHeadEncoder:
+    "The query encoder of a MoCo / LooC variant: backbone, one head per space, own last stages for the ++ variants."
     if method not in METHODS: raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
+    if method != 'moco' and not heads:
+        raise InputError(f"{method} needs at least one augmentation with a head (from {', '.join(HEAD_AUGMENTATIONS)}).")
     name = encoder if isinstance(encoder, str) else None
     enc = build_encoder(encoder, in_channels, embedding_dim, mean, std, width) if name else encoder
     n_heads = 1 if method == 'moco' else len(heads) + 1
-    if method != 'moco' and not heads: raise InputError(f"{method} needs at least one augmentation with a head (from {', '.join(HEAD_AUGMENTATIONS)}).")
-    own = method.endswith('++')
     last = LAST_STAGE_MODULES.get(name, 1) if name else 1
-    qe = MultiHeadEncoder(enc, n_heads, own, last, embedding_dim, hidden_dim)
-    if bn_splits > 1: split_batchnorm(qe, bn_splits)
-    return qe, LooCCriterion(qe, method, queue_size, temperature, momentum, shuffle_keys=bn_splits > 1)
+    qe = MultiHeadEncoder(enc, n_heads, method.endswith('++'), last, embedding_dim, hidden_dim)
+    return split_batchnorm(qe, bn_splits) if bn_splits > 1 else qe
+
+# %% ../nbs/55_looc.ipynb #199b214f
+def shuffled_key_embeddings(key_encoder:nn.Module, # has `embeddings(x)` -> (S, N, d)
+                            keys:list[torch.Tensor], # this process's keys [k0..kJ-1], each (N, C, H, W)
+                            generator:torch.Generator|None=None, # the shuffle's source; None: no shuffle
+                            grad:bool=False, # let gradients flow into the keys (the viewmaker's turn)
+                           )->torch.Tensor:
+    "Every key through every head of the key encoder, in a (globally) shuffled order: (S, N, J, d)."
+    n, J = len(keys[0]), len(keys)
+    kk = torch.stack(keys, 1)  # (N, J, ...): gathering keeps each example's keys together
+    if generator is None:
+        with torch.set_grad_enabled(grad): z = key_encoder.embeddings(kk.flatten(0, 1))
+    else:
+        allk = gather(kk).flatten(0, 1)  # (W N J, ...)
+        perm = torch.randperm(len(allk), generator=generator, device=generator.device).to(allk.device)
+        with torch.set_grad_enabled(grad): z = key_encoder.embeddings(shard(allk[perm]))  # (S, W N J / W, d)
+        z = gather(z.transpose(0, 1)).transpose(0, 1)  # (S, W N J, d) in permuted order
+        z = shard(z[:, torch.argsort(perm)].transpose(0, 1)).transpose(0, 1)  # unshuffled, this process's rows
+    return z.view(z.shape[0], n, J, -1)
+
+def looc_targets(zk:torch.Tensor, # key embeddings (S, N, J, d): every key in every space
+                 method:str='looc', # one of METHODS
+                ):
+    "Each space's positive key (S, N, d), extra negatives (S, N, J, d) and their mask (S, J), or None for MoCo."
+    S, J = zk.shape[0], zk.shape[2]
+    if method in ('moco', 'moco++') or J == 1: return zk[:, :, 0], None, None
+    if J != S: raise InputError(f"{method} with {S} spaces needs {S} keys (k0..k{S-1}), got {J}.")
+    s = torch.arange(S, device=zk.device)
+    mask = (s[:, None] != s[None, :]) & (s[:, None] > 0)  # space i >= 1: every other key is a negative
+    return zk[s, :, s], zk, mask

@@ -10,18 +10,10 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import InputError, is_distributed
+from .core import InputError, gather
 
 # %% auto #0
-__all__ = ['SIMCLR_VARIANTS', 'gather_embeddings', 'nt_xent', 'reference_simclr_loss', 'SimCLRLoss', 'MemoryBank',
-           'instdisc_loss', 'InstDiscLoss']
-
-# %% ../nbs/20_losses.ipynb #83c89c14
-def gather_embeddings(z:torch.Tensor)->torch.Tensor:
-    "Concatenate `z` from all processes (autograd-aware); the identity without torch.distributed."
-    if not is_distributed(): return z
-    from torch.distributed.nn.functional import all_gather
-    return torch.cat(all_gather(z), 0)
+__all__ = ['SIMCLR_VARIANTS', 'nt_xent', 'reference_simclr_loss', 'SimCLRLoss', 'MemoryBank', 'instdisc_loss', 'InstDiscLoss']
 
 # %% ../nbs/20_losses.ipynb #d13127ac
 def _check_pair(z1, z2):
@@ -61,7 +53,7 @@ class SimCLRLoss(nn.Module):
         if variant not in SIMCLR_VARIANTS: raise InputError(f"Unknown SimCLR variant {variant!r}; choose {' or '.join(SIMCLR_VARIANTS)}.")
         self.temperature, self.variant = temperature, variant
     def forward(self, z1, z2, index=None):
-        z1, z2 = gather_embeddings(z1), gather_embeddings(z2)
+        z1, z2 = gather(z1), gather(z2)
         f = nt_xent if self.variant == 'ntxent' else reference_simclr_loss
         return f(z1, z2, self.temperature)
 
@@ -76,7 +68,7 @@ class MemoryBank(nn.Module):
     @torch.no_grad()
     def update(self, index:torch.Tensor, z:torch.Tensor, momentum:float=0.5):
         "Move the entries `index` to normalize(momentum * old + (1 - momentum) * z)."
-        index, z = gather_embeddings(index), gather_embeddings(z.detach())
+        index, z = gather(index), gather(z.detach())
         self.bank[index] = F.normalize(momentum * self.bank[index] + (1 - momentum) * F.normalize(z.float(), dim=1), dim=1)
 
 def instdisc_loss(z:torch.Tensor, # embeddings (N, dim)
@@ -91,16 +83,10 @@ def instdisc_loss(z:torch.Tensor, # embeddings (N, dim)
     return -(pos - (torch.logsumexp(neg, 1) - math.log(neg.shape[1]))).mean()
 
 class InstDiscLoss(nn.Module):
-    "InstDisc objective: both views against the memory bank; `update` the bank once per batch."
-    def __init__(self, bank_size:int, dim:int=128, temperature:float=0.07, num_negatives:int=4096,
-                 momentum:float=0.5, shared_negatives:bool=False):
+    "InstDisc objective on two views: each against its example's bank entry and the same sampled negatives."
+    def __init__(self, temperature:float=0.07):
         super().__init__()
-        self.memory = MemoryBank(bank_size, dim)
-        self.temperature, self.num_negatives, self.momentum, self.shared_negatives = temperature, num_negatives, momentum, shared_negatives
-    def forward(self, z1, z2, index):
-        bank = self.memory.bank
-        shape = (self.num_negatives,) if self.shared_negatives else (z1.shape[0], self.num_negatives)
-        neg = bank[torch.randint(0, len(bank), shape, device=bank.device)]
-        pos = bank[index]
-        return (instdisc_loss(z1, pos, neg, self.temperature) + instdisc_loss(z2, pos, neg, self.temperature)) / 2
-    def update(self, index, z): self.memory.update(index, z, self.momentum)
+        self.temperature = temperature
+    def forward(self, z1, z2, positives, negatives):
+        t = self.temperature
+        return (instdisc_loss(z1, positives, negatives, t) + instdisc_loss(z2, positives, negatives, t)) / 2

@@ -10,10 +10,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models import resnet18
-from .core import InputError, check_batch
+from .core import InputError, check_batch, is_distributed, world_size, all_reduce_sum
 
 # %% auto #0
-__all__ = ['ENCODERS', 'Encoder', 'resnet18_cifar_body', 'small_conv_body', 'build_encoder']
+__all__ = ['ENCODERS', 'Encoder', 'resnet18_cifar_body', 'small_conv_body', 'build_encoder', 'update_momentum',
+           'deactivate_requires_grad', 'GlobalBatchNorm2d', 'sync_batchnorm']
 
 # %% ../nbs/25_models.ipynb #b35c661f
 class Encoder(nn.Module):
@@ -75,3 +76,52 @@ def build_encoder(name:str, # 'small' or 'resnet18'
     if name == 'resnet18': return Encoder(resnet18_cifar_body(in_channels), in_channels, 512, embedding_dim, mean, std)
     if name == 'small': return Encoder(small_conv_body(in_channels, width), in_channels, 8 * width, embedding_dim, mean, std)
     raise InputError(f"Unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)}.")
+
+# %% ../nbs/25_models.ipynb #8dabf6af
+@torch.no_grad()
+def update_momentum(model:nn.Module, # the slowly moving copy (MoCo's key encoder)
+                    source:nn.Module, # the trained model it follows
+                    m:float=0.999, # momentum: the share of the old weights that is kept
+                   ):
+    "model <- m * model + (1 - m) * source, for every parameter (one fused update, no host sync)."
+    mp, sp = list(model.parameters()), list(source.parameters())
+    if len(mp) != len(sp): raise InputError(f"update_momentum needs two models of the same shape; got {len(mp)} and {len(sp)} parameters.")
+    torch._foreach_mul_(mp, m)
+    torch._foreach_add_(mp, sp, alpha=1 - m)
+
+def deactivate_requires_grad(model:nn.Module)->nn.Module:
+    "Freeze every parameter of `model` (e.g. a key encoder that only follows by momentum); returns `model`."
+    return model.requires_grad_(False)
+
+# %% ../nbs/25_models.ipynb #cff65b99
+class GlobalBatchNorm2d(nn.BatchNorm2d):
+    "BatchNorm2d whose training statistics cover the whole batch across processes (plain BatchNorm2d otherwise)."
+    def forward(self, x:torch.Tensor)->torch.Tensor:
+        if not (self.training and is_distributed() and world_size() > 1): return super().forward(x)
+        c = x.shape[1]
+        xf = x.float()
+        local = torch.cat([xf.sum((0, 2, 3)), (xf * xf).sum((0, 2, 3)), xf.new_full((1,), x.numel() / c)])
+        tot = all_reduce_sum(local)
+        n = tot[-1]
+        mean = tot[:c] / n
+        var = (tot[c:2 * c] / n - mean * mean).clamp_min(0)
+        if self.track_running_stats:
+            with torch.no_grad():
+                mom = self.momentum if self.momentum is not None else 0.1
+                self.running_mean.lerp_(mean.detach(), mom)
+                self.running_var.lerp_(var.detach() * n / (n - 1).clamp_min(1), mom)
+                self.num_batches_tracked += 1
+        shape = (1, c, 1, 1)
+        y = (xf - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine: y = y * self.weight.view(shape) + self.bias.view(shape)
+        return y.to(x.dtype)
+
+def sync_batchnorm(module:nn.Module)->nn.Module:
+    "Replace every plain `BatchNorm2d` in `module` (in place) by a `GlobalBatchNorm2d` with the same state."
+    for name, child in module.named_children():
+        if type(child) is nn.BatchNorm2d:
+            new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            new.load_state_dict(child.state_dict())
+            setattr(module, name, new.to(child.weight.device if child.affine else 'cpu'))
+        else: sync_batchnorm(child)
+    return module

@@ -76,14 +76,19 @@ class Viewmaker(nn.Module):
         return [torch.rand(s, device=x.device, dtype=x.dtype, generator=generator) for s in self.noise_shapes(x)]
 
     def raw(self, x:torch.Tensor, noise:list[torch.Tensor]|None=None)->torch.Tensor:
-        "The network's unbounded output y (before tanh and the budget)."
+        "The network's unbounded output y (before tanh and the budget); it keeps no state between calls."
+        self._check(x)
+        return self._net(x, noise)
+
+    def _net(self, x, noise):
         noise = self.sample_noise(x) if noise is None else noise
         if len(noise) != self.num_res_blocks + 1: raise InputError(f"noise must hold {self.num_res_blocks + 1} tensors (see sample_noise), got {len(noise)}.")
         h = self.conv1(torch.cat([x, noise[0].to(x.dtype)], 1))
         h = self.conv2(h)
         h = self.conv3(h)
         for blk, n in zip(self.res_blocks, noise[1:]): h = blk(torch.cat([h, n.to(h.dtype)], 1))
-        h = self.up1(F.interpolate(h, size=self._down_size, mode='nearest'))
+        half = ((x.shape[-2] + 1) // 2, (x.shape[-1] + 1) // 2)  # the size after the first stride-2 conv
+        h = self.up1(F.interpolate(h, size=half, mode='nearest'))
         h = self.up2(F.interpolate(h, size=x.shape[-2:], mode='nearest'))
         return self.out(h)
 
@@ -99,8 +104,7 @@ class Viewmaker(nn.Module):
         "The perturbation before clamping: `tanh(y)` rescaled so that mean |delta| equals the budget for every example."
         self._check(x)
         eps = self.distortion_budget if distortion_budget is None else check_budget(distortion_budget)
-        self._down_size = ((x.shape[-2] + 1) // 2, (x.shape[-1] + 1) // 2)
-        d = torch.tanh(self.raw(x, noise))
+        d = torch.tanh(self._net(x, noise))
         return d * (eps / (d.abs().mean(dim=(1, 2, 3), keepdim=True) + 1e-4))
 
     def forward(self, x:torch.Tensor, distortion_budget:float|None=None, noise:list[torch.Tensor]|None=None)->torch.Tensor:
