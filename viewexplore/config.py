@@ -157,7 +157,8 @@ class PretrainConfig:
             if isinstance(d.get(g), dict):
                 names = {f.name for f in dataclasses.fields(GROUPS[g])}
                 unknown |= {f"{g}.{k}" for k in d[g] if k not in names}
-        if unknown: raise CheckpointError(f"Unknown configuration keys {sorted(unknown)}: written by a newer viewexplore?")
+        if unknown:
+            raise CheckpointError(f"Unknown configuration keys {sorted(unknown)}: written by a newer viewexplore?")
         return cls(**d)
 
 # %% ../nbs/30_config.ipynb #4cc35713
@@ -169,7 +170,8 @@ def validate(self:PretrainConfig)->PretrainConfig:
     choices = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, simclr_variant=SIMCLR_VARIANTS, mode=MODES,
                    encoder=tuple(ENCODERS), precision=PRECISIONS, texture_method=TEXTURE_METHODS)
     for k, allowed in choices.items():
-        if getattr(self, k) not in allowed: raise InputError(f"{k}={getattr(self, k)!r} is not one of: {', '.join(allowed)}.")
+        if getattr(self, k) not in allowed:
+            raise InputError(f"{k}={getattr(self, k)!r} is not one of: {', '.join(allowed)}.")
     for k in ('epochs', 'probe_epochs'):
         if getattr(self, k) < 0: raise InputError(f"{k} must be >= 0, got {getattr(self, k)}.")
     for k in ('batch_size', 'embedding_dim', 'viewmaker_width', 'num_negatives', 'probe_batch_size', 'knn_k'):

@@ -56,10 +56,12 @@ def check_batch(x, # the batch to check
                ):
     "Raise `InputError` unless `x` is a float tensor shaped (batch, `channels`, H, W) with H, W >= `min_size`."
     if not isinstance(x, torch.Tensor):
-        raise InputError(f"{name} must be a torch.Tensor shaped (batch, channels, height, width), got {type(x).__name__}.")
+        raise InputError(f"{name} must be a torch.Tensor shaped (batch, channels, height, width), got "
+                         f"{type(x).__name__}.")
     if x.ndim != 4:
         hint = " Add a batch dimension with x[None]." if x.ndim == 3 else ""
-        raise InputError(f"{name} must have 4 dimensions (batch, channels, height, width), got shape {tuple(x.shape)}.{hint}")
+        raise InputError(f"{name} must have 4 dimensions (batch, channels, height, width), got shape "
+                         f"{tuple(x.shape)}.{hint}")
     if x.shape[0] == 0:
         raise InputError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one example.")
     if channels is not None and x.shape[1] != channels:
@@ -177,7 +179,8 @@ def shard(x:torch.Tensor)->torch.Tensor:
     "This process's contiguous share of `x` along dim 0 (its length must divide by the number of processes)."
     n = world_size()
     if n == 1: return x
-    if len(x) % n: raise InputError(f"Cannot split {len(x)} rows evenly over {n} processes; use a batch size divisible by {n}.")
+    if len(x) % n:
+        raise InputError(f"Cannot split {len(x)} rows evenly over {n} processes; use a batch size divisible by {n}.")
     k = len(x) // n
     return x[rank() * k:(rank() + 1) * k]
 
@@ -260,7 +263,8 @@ def load_checkpoint(path, map_location='cpu')->dict:
     "Load a checkpoint safely (`weights_only=True`); raise `CheckpointError` with the reason if it cannot be read."
     path = Path(path)
     if path.is_dir(): path = path/'checkpoint.pt'
-    if not path.exists(): raise CheckpointError(f"No checkpoint at {path}. Pass the checkpoint.pt written by `viewexplore pretrain`.")
+    if not path.exists():
+        raise CheckpointError(f"No checkpoint at {path}. Pass the checkpoint.pt written by `viewexplore pretrain`.")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         raise CheckpointError(f"Could not read checkpoint {path}: it is damaged or not a viewexplore checkpoint "

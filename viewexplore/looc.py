@@ -28,7 +28,8 @@ def looc_loss(q:torch.Tensor, # L2-normalised query embeddings, (S, N, d): S emb
              )->tuple[torch.Tensor, torch.Tensor]:
     "Average over embedding spaces of MoCo's InfoNCE loss (LooC paper, Eq. 2); returns (loss, loss per space)."
     if q.ndim != 3 or pos.shape != q.shape or queue.ndim != 3 or queue.shape[0] != q.shape[0] or queue.shape[2] != q.shape[2]:
-        raise InputError(f"Expected q and pos (S, N, d) and queue (S, K, d); got {tuple(q.shape)}, {tuple(pos.shape)}, {tuple(queue.shape)}.")
+        raise InputError(f"Expected q and pos (S, N, d) and queue (S, K, d); got {tuple(q.shape)}, "
+                         f"{tuple(pos.shape)}, {tuple(queue.shape)}.")
     parts = [(q * pos).sum(-1, keepdim=True)]
     if extra is not None:
         le = torch.einsum('snd,snmd->snm', q, extra)
@@ -46,7 +47,8 @@ class MoCoQueues(nn.Module):
     "One fixed-size queue of L2-normalised keys per embedding space, with write pointers (saved in checkpoints)."
     def __init__(self, n_spaces:int, size:int=16384, dim:int=128, generator:torch.Generator|None=None):
         super().__init__()
-        if size < 1 or n_spaces < 1: raise InputError(f"Queues need size >= 1 and n_spaces >= 1, got {size} and {n_spaces}.")
+        if size < 1 or n_spaces < 1:
+            raise InputError(f"Queues need size >= 1 and n_spaces >= 1, got {size} and {n_spaces}.")
         self.register_buffer('queue', F.normalize(torch.randn(n_spaces, size, dim, generator=generator), dim=-1))
         self.register_buffer('ptr', torch.zeros(n_spaces, dtype=torch.long))
     @property
@@ -56,7 +58,9 @@ class MoCoQueues(nn.Module):
         "Write `keys` (S, N, d) into each space's queue at its pointer, oldest entries first out."
         keys = gather(keys.detach().transpose(0, 1)).transpose(0, 1)  # every process's keys, in rank order
         S, N, _ = keys.shape
-        if N > self.size: raise InputError(f"Cannot enqueue {N} keys into queues of size {self.size}; use a queue at least as large as the batch.")
+        if N > self.size:
+            raise InputError(f"Cannot enqueue {N} keys into queues of size {self.size}; use a queue at least as "
+                             "large as the batch.")
         idx = (self.ptr[:, None] + torch.arange(N, device=keys.device)) % self.size  # (S, N)
         self.queue.scatter_(1, idx[..., None].expand(-1, -1, keys.shape[2]), keys.to(self.queue.dtype))
         self.ptr.copy_((self.ptr + N) % self.size)
@@ -70,7 +74,9 @@ class SplitBatchNorm2d(nn.BatchNorm2d):
         G = self.num_splits
         if not self.training or G == 1: return super().forward(x)
         n, c, h, w = x.shape
-        if n % G: raise InputError(f"A batch of {n} cannot be split into {G} BatchNorm groups; use a batch size divisible by bn_splits={G}.")
+        if n % G:
+            raise InputError(f"A batch of {n} cannot be split into {G} BatchNorm groups; use a batch size divisible "
+                             f"by bn_splits={G}.")
         rm, rv = self.running_mean.repeat(G), self.running_var.repeat(G)
         y = F.batch_norm(x.view(G, n // G, c, h, w).transpose(0, 1).reshape(n // G, G * c, h, w), rm, rv,
                          self.weight.repeat(G), self.bias.repeat(G), True, self.momentum if self.momentum is not None else 0.1, self.eps)
@@ -153,7 +159,9 @@ class LooCViews(nn.Module):
                 ):
         super().__init__()
         bad = [h for h in heads if h not in HEAD_AUGMENTATIONS]
-        if bad: raise InputError(f"{bad} cannot have an embedding space of its own; choose from {', '.join(HEAD_AUGMENTATIONS)}.")
+        if bad:
+            raise InputError(f"{bad} cannot have an embedding space of its own; choose from "
+                             f"{', '.join(HEAD_AUGMENTATIONS)}.")
         self.pipeline, self.heads, self.shared = pipeline, list(heads), list(shared)
         self.add_one, self.leave_one_out = add_one, leave_one_out
     def pairs(self, x:torch.Tensor)->tuple[torch.Tensor, list[torch.Tensor]]:
@@ -175,7 +183,8 @@ def build_multihead_encoder(method:str, # one of METHODS
     "The query encoder of a MoCo / LooC variant: backbone, one head per space, own last stages for the ++ variants."
     if method not in METHODS: raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
     if method != 'moco' and not heads:
-        raise InputError(f"{method} needs at least one augmentation with a head (from {', '.join(HEAD_AUGMENTATIONS)}).")
+        raise InputError(f"{method} needs at least one augmentation with a head (from "
+                         f"{', '.join(HEAD_AUGMENTATIONS)}).")
     name = encoder if isinstance(encoder, str) else None
     enc = build_encoder(encoder, in_channels, embedding_dim, mean, std, width) if name else encoder
     n_heads = 1 if method == 'moco' else len(heads) + 1

@@ -18,7 +18,8 @@ __all__ = ['SIMCLR_VARIANTS', 'nt_xent', 'reference_simclr_loss', 'SimCLRLoss', 
 # %% ../nbs/20_losses.ipynb #d13127ac
 def _check_pair(z1, z2):
     if z1.ndim != 2 or z1.shape != z2.shape:
-        raise InputError(f"Expected two embedding batches of the same shape (N, dim), got {tuple(z1.shape)} and {tuple(z2.shape)}.")
+        raise InputError(f"Expected two embedding batches of the same shape (N, dim), got {tuple(z1.shape)} and "
+                         f"{tuple(z2.shape)}.")
 
 def nt_xent(z1:torch.Tensor, # embeddings of view 1, (N, dim)
             z2:torch.Tensor, # embeddings of view 2, (N, dim)
@@ -50,7 +51,8 @@ class SimCLRLoss(nn.Module):
     "SimCLR objective on two views' embeddings; `variant` 'ntxent' (standard, default) or 'reference'."
     def __init__(self, temperature:float=0.07, variant:str='ntxent'):
         super().__init__()
-        if variant not in SIMCLR_VARIANTS: raise InputError(f"Unknown SimCLR variant {variant!r}; choose {' or '.join(SIMCLR_VARIANTS)}.")
+        if variant not in SIMCLR_VARIANTS:
+            raise InputError(f"Unknown SimCLR variant {variant!r}; choose {' or '.join(SIMCLR_VARIANTS)}.")
         self.temperature, self.variant = temperature, variant
     def forward(self, z1, z2, index=None):
         z1, z2 = gather(z1), gather(z2)

@@ -160,11 +160,12 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
     args = (d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width)
     if not d.train_x.is_floating_point(): return make_views(cfg.views, *args)
     if cfg.views in ('cropflip', 'cropflip+viewmaker'):
-        raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), noise, "
-                         "combined or waveform.")
+        raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), "
+                         "noise, combined or waveform.")
     if cfg.views == 'waveform':  # time-domain views: the batch is raw signals, the views make the spectrograms
         if getattr(d, 'train_raw', None) is None or d.transform is None:
-            raise InputError(f"waveform views need the raw signals, but {d.name} was loaded without them (keep_raw=False).")
+            raise InputError(f"waveform views need the raw signals, but {d.name} was loaded without them "
+                             "(keep_raw=False).")
         from viewexplore.audio import WaveformViews
         return WaveformViews.from_dataset(d), None
     if cfg.views in ('viewmaker', 'noise'): return make_views(cfg.views, *args, clamp=False)
@@ -195,7 +196,8 @@ class PairsMethod(Method):
         c = self.config
         opts = dict(encoder=torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
                                             weight_decay=c.encoder_weight_decay))
-        if self.viewmaker is not None: opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
+        if self.viewmaker is not None:
+            opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
         return opts
 
     def train_inputs(self, data):
@@ -254,23 +256,29 @@ class MoCoMethod(Method):
         if bad: raise InputError(f"Unknown augmentations {bad}: --augment takes {', '.join(HEAD_AUGMENTATIONS)}; "
                                  f"--base-augment takes {', '.join(base_ok)}.")
         if len(set(heads + base)) != len(heads + base):
-            raise InputError(f"An augmentation is named twice in --augment {c.augment!r} / --base-augment {c.base_augment!r}.")
+            raise InputError(f"An augmentation is named twice in --augment {c.augment!r} / --base-augment "
+                             f"{c.base_augment!r}.")
         if c.method != 'moco' and not heads:
-            raise InputError(f"{c.method} needs at least one augmentation in --augment ({', '.join(HEAD_AUGMENTATIONS)}).")
+            raise InputError(f"{c.method} needs at least one augmentation in --augment "
+                             f"({', '.join(HEAD_AUGMENTATIONS)}).")
         if [n for n in shared if n not in heads + base]:
             raise InputError(f"--shared-augment {c.shared_augment!r} names augmentations that are not used.")
-        if c.add_one and not c.method.startswith('looc'): raise InputError("--add-one is an ablation of looc / looc++ only.")
+        if c.add_one and not c.method.startswith('looc'):
+            raise InputError("--add-one is an ablation of looc / looc++ only.")
         for k in ('color_p', 'rotation_p', 'texture_p'):
-            if not 0 <= getattr(c, k) <= 1: raise InputError(f"{k} must be a probability in [0, 1], got {getattr(c, k)}.")
+            if not 0 <= getattr(c, k) <= 1:
+                raise InputError(f"{k} must be a probability in [0, 1], got {getattr(c, k)}.")
         if not 0 < c.crop_min_scale <= 1: raise InputError(f"crop_min_scale must be in (0, 1], got {c.crop_min_scale}.")
         if not 0 <= c.moco_momentum < 1: raise InputError(f"moco_momentum must be in [0, 1), got {c.moco_momentum}.")
         if not c.moco_temperature > 0: raise InputError(f"moco_temperature must be > 0, got {c.moco_temperature}.")
         if c.queue_size < c.batch_size:
             raise InputError(f"queue_size ({c.queue_size}) must be at least the batch size ({c.batch_size}).")
         if c.bn_splits < 1 or c.batch_size % c.bn_splits:
-            raise InputError(f"batch_size ({c.batch_size}) must be divisible by bn_splits ({c.bn_splits}); change one of them.")
+            raise InputError(f"batch_size ({c.batch_size}) must be divisible by bn_splits ({c.bn_splits}); change "
+                             "one of them.")
         if c.bn_splits > 1 and c.bn_splits % world_size():
-            raise InputError(f"bn_splits ({c.bn_splits}) must be divisible by the number of processes ({world_size()}).")
+            raise InputError(f"bn_splits ({c.bn_splits}) must be divisible by the number of processes "
+                             f"({world_size()}).")
         size = data.image_size
         if 'rotation' in heads + base and size[0] != size[1]:
             raise InputError(f"Rotation needs square images; {data.name} has {size[0]}x{size[1]}. "
@@ -281,13 +289,16 @@ class MoCoMethod(Method):
         c = config
         heads, base = _names(c.augment), _names(c.base_augment)
         if 'viewmaker' in heads:
-            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=True, width=c.viewmaker_width)
+            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=True,
+                                       width=c.viewmaker_width)
         pipe = build_pipeline(base + heads, data.channels, self.viewmaker, (c.crop_min_scale, 1.), c.color_p,
                               c.rotation_p, c.texture_p, c.texture_method)
-        self.views = LooCViews(pipe, heads, _names(c.shared_augment), c.add_one, leave_one_out=c.method.startswith('looc'))
+        looc = c.method.startswith('looc')
+        self.views = LooCViews(pipe, heads, _names(c.shared_augment), c.add_one, leave_one_out=looc)
         splits = max(c.bn_splits // world_size(), 1)  # groups of the same size as with one process
-        self.encoder = build_multihead_encoder(c.method, c.encoder, data.channels, heads, c.embedding_dim, c.head_hidden,
-                                               data.mean, data.std, bn_splits=splits if c.bn_splits > 1 else 1)
+        self.encoder = build_multihead_encoder(c.method, c.encoder, data.channels, heads, c.embedding_dim,
+                                               c.head_hidden, data.mean, data.std,
+                                               bn_splits=splits if c.bn_splits > 1 else 1)
         self.key_encoder = deactivate_requires_grad(copy.deepcopy(self.encoder))
         self.queues = MoCoQueues(self.encoder.n_heads, c.queue_size, c.embedding_dim)
 
@@ -295,7 +306,8 @@ class MoCoMethod(Method):
         c = self.config
         opts = dict(encoder=torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
                                             weight_decay=c.encoder_weight_decay))
-        if self.viewmaker is not None: opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
+        if self.viewmaker is not None:
+            opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
         return opts
 
     def compile_targets(self): return []  # multi-head embeddings are not the encoder's forward; left uncompiled

@@ -32,7 +32,8 @@ class Encoder(nn.Module):
         mean = torch.zeros(in_channels) if mean is None else torch.as_tensor(mean, dtype=torch.float32)
         std = torch.ones(in_channels) if std is None else torch.as_tensor(std, dtype=torch.float32)
         if mean.numel() != in_channels or std.numel() != in_channels:
-            raise InputError(f"mean and std need {in_channels} values (one per channel), got {mean.numel()} and {std.numel()}.")
+            raise InputError(f"mean and std need {in_channels} values (one per channel), got {mean.numel()} and "
+                             f"{std.numel()}.")
         self.register_buffer('mean', mean.reshape(1, -1, 1, 1)); self.register_buffer('std', std.reshape(1, -1, 1, 1))
         self.fc = nn.Linear(feature_channels, embedding_dim)
 
@@ -74,7 +75,8 @@ def build_encoder(name:str, # 'small' or 'resnet18'
                  )->Encoder:
     "Build an `Encoder` by name."
     if name == 'resnet18': return Encoder(resnet18_cifar_body(in_channels), in_channels, 512, embedding_dim, mean, std)
-    if name == 'small': return Encoder(small_conv_body(in_channels, width), in_channels, 8 * width, embedding_dim, mean, std)
+    if name == 'small':
+        return Encoder(small_conv_body(in_channels, width), in_channels, 8 * width, embedding_dim, mean, std)
     raise InputError(f"Unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)}.")
 
 # %% ../nbs/25_models.ipynb #8dabf6af
@@ -85,7 +87,8 @@ def update_momentum(model:nn.Module, # the slowly moving copy (MoCo's key encode
                    ):
     "model <- m * model + (1 - m) * source, for every parameter (one fused update, no host sync)."
     mp, sp = list(model.parameters()), list(source.parameters())
-    if len(mp) != len(sp): raise InputError(f"update_momentum needs two models of the same shape; got {len(mp)} and {len(sp)} parameters.")
+    if len(mp) != len(sp):
+        raise InputError(f"update_momentum needs two models of the same shape; got {len(mp)} and {len(sp)} parameters.")
     torch._foreach_mul_(mp, m)
     torch._foreach_add_(mp, sp, alpha=1 - m)
 
@@ -120,7 +123,8 @@ def sync_batchnorm(module:nn.Module)->nn.Module:
     "Replace every plain `BatchNorm2d` in `module` (in place) by a `GlobalBatchNorm2d` with the same state."
     for name, child in module.named_children():
         if type(child) is nn.BatchNorm2d:
-            new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
+                                    child.track_running_stats)
             new.load_state_dict(child.state_dict())
             setattr(module, name, new.to(child.weight.device if child.affine else 'cpu'))
         else: sync_batchnorm(child)

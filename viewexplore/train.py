@@ -32,7 +32,7 @@ class TrainingInterrupted(KeyboardInterrupt):
 CHECKPOINT_FORMAT = 'viewexplore-pretrain-2'
 
 def _epoch_order(n:int, batch_size:int, seed:int, epoch:int)->list[torch.Tensor]:
-    "The global batches (index tensors) of one epoch: a permutation fixed by seed and epoch, last partial batch dropped."
+    "The global batches (index tensors) of one epoch: a permutation fixed by seed and epoch; no partial batch."
     g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
     perm = torch.randperm(n, generator=g)
     nb = n // batch_size if n >= batch_size else 1
@@ -56,7 +56,8 @@ class Pretrainer:
         self.data, self.out_dir, self.progress = data, (Path(out_dir) if out_dir else None), progress
         n = world_size()
         if config.batch_size % n:
-            raise InputError(f"batch_size ({config.batch_size}) is the global batch and must divide by the {n} processes.")
+            raise InputError(f"batch_size ({config.batch_size}) is the global batch and must divide by the {n} "
+                             "processes.")
         cuda = self.device.type == 'cuda'
         self.amp = config.precision == 'bf16' or (config.precision == 'auto' and cuda)
         self.channels_last = cuda if config.channels_last is None else config.channels_last
@@ -169,7 +170,8 @@ def from_checkpoint(cls:Pretrainer, path, data:ImageDataset|None=None, out_dir=N
     if device is not None: cfg.device = device
     tr = cls(cfg, data=data, out_dir=out_dir, **kwargs)
     if len(tr.data.train_x) != ck['data']['n_train']:
-        raise CheckpointError(f"The checkpoint was trained on {ck['data']['n_train']} examples of {ck['data']['name']!r}, "
+        raise CheckpointError(f"The checkpoint was trained on {ck['data']['n_train']} examples of "
+                              f"{ck['data']['name']!r}, "
                               f"but the data now has {len(tr.data.train_x)}.")
     tr.load_state_dict(ck)
     return tr
