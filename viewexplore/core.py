@@ -123,7 +123,10 @@ def init_distributed(device:str|torch.device|None='auto', # 'auto', 'cpu', 'cuda
     "Join the `torchrun` process group if there is one (nccl on CUDA, gloo on CPU); return this process's device."
     dev = default_device(device)
     n = int(os.environ.get('WORLD_SIZE', '1'))
-    if n <= 1 or is_distributed(): return dev
+    if is_distributed():  # a process group the caller started: one GPU per local rank
+        if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', '0')))
+        return dev
+    if n <= 1: return dev
     if dev.type == 'cuda':
         local = int(os.environ.get('LOCAL_RANK', '0'))
         if local >= torch.cuda.device_count():

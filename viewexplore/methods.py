@@ -6,7 +6,7 @@ Docs: https://viewexplore.github.io/viewexplore/methods.html.md"""
 
 # %% ../nbs/31_methods.ipynb #9b6b44ea
 from __future__ import annotations
-import contextlib, copy
+import contextlib, copy, warnings
 import torch
 import torch.nn as nn
 from .core import InputError, world_size, shard, average_gradients
@@ -133,7 +133,11 @@ class Method(nn.Module):
             for p, w in zip(module.parameters(), was): p.requires_grad_(w)
 
     def get_extra_state(self): return dict(generator=self.generator.get_state())
-    def set_extra_state(self, state): self.generator.set_state(state['generator'].cpu())
+    def set_extra_state(self, state):
+        try: self.generator.set_state(state['generator'].cpu())
+        except RuntimeError:  # saved on another kind of device: the shared random numbers start afresh
+            warnings.warn("The checkpoint's shared generator was saved on another kind of device; it is reseeded.")
+            self.generator.manual_seed(self.config.seed)
 
 # %% ../nbs/31_methods.ipynb #925a901b
 def build_method(config:PretrainConfig, data:ImageDataset)->Method:
