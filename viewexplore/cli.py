@@ -14,8 +14,8 @@ import torch
 import viewexplore
 from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text,
                               load_checkpoint, is_main_process, is_distributed, world_size)
-from .data import DATASETS, load_dataset, to_float
-from .views import VIEW_KINDS, VIEWS_WITH_BUDGET
+from .data import DATASETS, load_dataset
+from .views import VIEW_KINDS
 from .models import ENCODERS
 from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
 from .methods import method_names
@@ -101,19 +101,12 @@ def _evaluate(trainer:Pretrainer, probe_epochs:int, probe_views:bool, progress:b
 def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     import matplotlib; matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
-    x = to_float(trainer.data.test_x[:n]).to(trainer.device)
-    c = trainer.config
-    budget = f", budget {c.distortion_budget}" if c.views in VIEWS_WITH_BUDGET else ''
-    if c.method == 'pairs': title = f"{c.views} views ({c.objective}{budget}) after {trainer.epoch} epochs on {trainer.data.name}"
-    else: title = f"{c.method} views ({c.base_augment},{c.augment}) after {trainer.epoch} epochs on {trainer.data.name}"
-    views = trainer.views
-    if c.views == 'waveform' and c.method == 'pairs':  # time-domain views start from the raw signal behind each spectrogram
-        raw = trainer.data.test_raw[:n].to(trainer.device)
-        class _FromRaw(torch.nn.Module):
-            def forward(self, _): return trainer.views(raw)
-        views = _FromRaw()
-    fig = view_ring_figure(views, x, deltas=c.method == 'pairs' or trainer.viewmaker is not None, title=title)
-    fig.savefig(path, dpi=110, bbox_inches='tight'); plt.close(fig)
+    m = trainer.method
+    views, x, deltas = m.figure_views(trainer.data, n)
+    title = f"{m.describe()} after {trainer.epoch} epochs on {trainer.data.name}"
+    fig = view_ring_figure(views, x, deltas=deltas, title=title)
+    fig.savefig(path, dpi=110, bbox_inches='tight')
+    plt.close(fig)
 
 # %% ../nbs/60_cli.ipynb #9623f0de
 def pretrain(args)->dict:

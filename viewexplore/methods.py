@@ -11,8 +11,8 @@ import torch
 import torch.nn as nn
 from .core import InputError, world_size, shard, average_gradients
 from .config import PretrainConfig
-from .data import ImageDataset
-from .views import make_views, CombinedViews
+from .data import ImageDataset, to_float
+from .views import make_views, CombinedViews, VIEWS_WITH_BUDGET
 from .models import build_encoder, deactivate_requires_grad, update_momentum
 from .losses import SimCLRLoss, InstDiscLoss, MemoryBank
 from .viewmaker import Viewmaker
@@ -97,6 +97,15 @@ class Method(nn.Module):
     def compile_targets(self)->list[nn.Module]:
         "The modules `--compile` compiles."
         return [self.encoder]
+
+    def describe(self)->str:
+        "What the views are, in a few words (figure titles)."
+        return f"{self.config.method} views"
+
+    def figure_views(self, data:ImageDataset, n:int=4)->tuple[nn.Module, torch.Tensor, bool]:
+        "A view function, `n` test inputs for it, and whether pictures should show the perturbation (views - input)."
+        x = to_float(data.test_x[:n]).to(self._device)
+        return self.views, x, self.viewmaker is not None
 
     # ----- helpers for training_step ------------------------------------------------------------------------
     def setup(self, device:torch.device, amp:bool=False):
@@ -209,6 +218,20 @@ class PairsMethod(Method):
 
     def compile_targets(self): return [self.encoder] + ([self.views] if self.viewmaker is not None else [])
 
+    def describe(self):
+        c = self.config
+        budget = f", budget {c.distortion_budget}" if c.views in VIEWS_WITH_BUDGET else ''
+        return f"{c.views} views ({c.objective}{budget})"
+
+    def figure_views(self, data, n=4):
+        views, x, _ = super().figure_views(data, n)
+        if self.config.views == 'waveform':  # time-domain views start from the raw signal behind each spectrogram
+            raw = data.test_raw[:n].to(self._device)
+            class _FromRaw(nn.Module):
+                def forward(self, _): return views(raw)
+            views = _FromRaw()
+        return views, x, True  # every view kind perturbs the input: show how
+
     def contrastive_loss(self, z1:torch.Tensor, z2:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
         "SimCLR over the global batch, or InstDisc against the memory bank (negatives drawn for the global batch)."
         z1, z2 = z1.float(), z2.float()
@@ -315,6 +338,8 @@ class MoCoMethod(Method):
         return opts
 
     def compile_targets(self): return []  # multi-head embeddings are not the encoder's forward; left uncompiled
+
+    def describe(self): return f"{self.config.method} views ({self.config.base_augment},{self.config.augment})"
 
     def contrastive_loss(self, q:torch.Tensor, keys:list[torch.Tensor], key_grad:bool=False):
         "The multi-space InfoNCE loss of the query and keys; returns (loss, loss per space, positive keys)."
