@@ -226,9 +226,9 @@ class PairsMethod(Method):
     def figure_views(self, data, n=4):
         views, x, _ = super().figure_views(data, n)
         if self.config.views == 'waveform':  # time-domain views start from the raw signal behind each spectrogram
-            raw = data.test_raw[:n].to(self._device)
+            raw, waveform_views = data.test_raw[:n].to(self._device), views
             class _FromRaw(nn.Module):
-                def forward(self, _): return views(raw)
+                def forward(self, _): return waveform_views(raw)
             views = _FromRaw()
         return views, x, True  # every view kind perturbs the input: show how
 
