@@ -18,6 +18,7 @@ from viewexplore.train import Pretrainer
 CASES = dict(
     simclr_alternating=dict(views='viewmaker', sync_batchnorm=True),
     simclr_one_pass=dict(views='viewmaker', mode='simultaneous', sync_batchnorm=True),
+    simclr_channels_last=dict(views='viewmaker', sync_batchnorm=True, channels_last=True),  # the CUDA default layout
     instdisc_alternating=dict(views='viewmaker', objective='instdisc', num_negatives=32, sync_batchnorm=True),
     looc=dict(method='looc', augment='color,rotation', queue_size=64, head_hidden=16, bn_splits=4),
     looc_viewmaker=dict(method='looc', augment='rotation,viewmaker', queue_size=64, head_hidden=16, bn_splits=4),

@@ -41,7 +41,8 @@ def test_gathered_loss_gradient_is_not_scaled_by_the_number_of_processes(steps):
         assert torch.allclose(g, b['grads'][n], rtol=1e-5, atol=1e-7), n
 
 
-@pytest.mark.parametrize('case', ['simclr_alternating', 'simclr_one_pass', 'instdisc_alternating', 'looc', 'looc_viewmaker'])
+@pytest.mark.parametrize('case', ['simclr_alternating', 'simclr_one_pass', 'simclr_channels_last', 'instdisc_alternating',
+                                  'looc', 'looc_viewmaker'])
 def test_two_processes_on_half_batches_equal_one_process_on_the_whole_batch(steps, case):
     one, two, other = (s[case] for s in steps)
     assert torch.allclose(one['loss'], two['loss'], rtol=1e-5, atol=1e-6), (one['loss'], two['loss'])

@@ -143,8 +143,9 @@ class _Gather(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.n = x.shape[0]
+        x = x.contiguous()  # collectives need the default layout (channels-last tensors are not)
         out = [torch.empty_like(x) for _ in range(world_size())]
-        dist.all_gather(out, x.contiguous())
+        dist.all_gather(out, x)
         return torch.cat(out)
     @staticmethod
     def backward(ctx, g):
@@ -156,8 +157,9 @@ def gather(x:torch.Tensor)->torch.Tensor:
     "Concatenate `x` (same shape on every process) along dim 0 from all processes, keeping gradients; identity alone."
     if not is_distributed() or world_size() == 1: return x
     if not x.requires_grad:
+        x = x.contiguous()
         out = [torch.empty_like(x) for _ in range(world_size())]
-        dist.all_gather(out, x.contiguous())
+        dist.all_gather(out, x)
         return torch.cat(out)
     return _Gather.apply(x)
 
@@ -214,7 +216,10 @@ def average_buffers(module:torch.nn.Module, names=('running_mean', 'running_var'
 def broadcast_module(module:torch.nn.Module)->None:
     "Copy the main process's parameters and buffers into every other process's `module`."
     if not is_distributed() or world_size() == 1: return
-    for t in list(module.parameters()) + list(module.buffers()): dist.broadcast(t.data, 0)
+    for t in list(module.parameters()) + list(module.buffers()):
+        c = t.data.contiguous()  # channels-last weights are not contiguous in the default layout
+        dist.broadcast(c, 0)
+        if c.data_ptr() != t.data.data_ptr(): t.data.copy_(c)
 
 # %% ../nbs/00_core.ipynb #d6d5170e
 _CONTROL = {}
