@@ -83,8 +83,13 @@ class Method(nn.Module):
         "Raise `InputError` for options this method cannot use (nothing by default)."
 
     def configure_optimizers(self)->dict:
-        "Named optimisers over this method's parameters."
-        raise NotImplementedError
+        "Named optimisers: the papers' SGD for the encoder and, if there is one, Adam for the viewmaker."
+        c = self.config
+        opts = dict(encoder=torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
+                                            weight_decay=c.encoder_weight_decay))
+        if self.viewmaker is not None:
+            opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
+        return opts
 
     def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
         "Train on the batch `x` (examples `idx`); return the loss tensor."
@@ -205,14 +210,6 @@ class PairsMethod(Method):
             self.loss = InstDiscLoss(c.temperature)
             self.memory = MemoryBank(len(data.train_x), c.embedding_dim)
 
-    def configure_optimizers(self)->dict:
-        c = self.config
-        opts = dict(encoder=torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
-                                            weight_decay=c.encoder_weight_decay))
-        if self.viewmaker is not None:
-            opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
-        return opts
-
     def train_inputs(self, data):
         return data.train_raw if self.config.views == 'waveform' else data.train_x
 
@@ -328,14 +325,6 @@ class MoCoMethod(Method):
                                                bn_splits=splits if c.bn_splits > 1 else 1)
         self.key_encoder = deactivate_requires_grad(copy.deepcopy(self.encoder))
         self.queues = MoCoQueues(self.encoder.n_heads, c.queue_size, c.embedding_dim)
-
-    def configure_optimizers(self)->dict:
-        c = self.config
-        opts = dict(encoder=torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
-                                            weight_decay=c.encoder_weight_decay))
-        if self.viewmaker is not None:
-            opts['viewmaker'] = torch.optim.Adam(self.viewmaker.parameters(), lr=c.viewmaker_lr)
-        return opts
 
     def compile_targets(self): return []  # multi-head embeddings are not the encoder's forward; left uncompiled
 

@@ -28,12 +28,6 @@ class PushApartMethod(Method):
                                                 width=c.viewmaker_width)
         self.loss = SimCLRLoss(c.temperature)
 
-    def configure_optimizers(self):
-        c = self.config
-        sgd = torch.optim.SGD(self.encoder.parameters(), lr=c.encoder_lr, momentum=c.encoder_momentum,
-                              weight_decay=c.encoder_weight_decay)
-        return dict(encoder=sgd, viewmaker=torch.optim.Adam(self.views.parameters(), lr=c.viewmaker_lr))
-
     def training_step(self, x, idx):
         with self.autocast():  # the encoder's step: SimCLR on two views, as in the paper
             with torch.no_grad(): v1, v2 = self.views(x), self.views(x)
