@@ -204,7 +204,6 @@ class PairsMethod(Method):
         c = config
         self.encoder = build_encoder(c.encoder, data.channels, c.embedding_dim, data.mean, data.std)
         self.views, self.viewmaker = pair_views(c, data)
-        if self.viewmaker is not None: self.viewmaker.check_values = False  # uint8 images and loaded signals are finite
         if c.objective == 'simclr': self.loss = SimCLRLoss(c.temperature, c.simclr_variant)
         else:
             self.loss = InstDiscLoss(c.temperature)

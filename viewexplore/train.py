@@ -18,6 +18,7 @@ from .core import (InputError, NonFiniteLossError, CheckpointError, seed_everyth
                               broadcast_module, any_process, gather_objects)
 from .data import ImageDataset, load_dataset, to_float
 from .models import sync_batchnorm
+from .viewmaker import Viewmaker
 from .config import PretrainConfig, MODES, OBJECTIVES
 from .methods import Method, build_method
 import viewexplore
@@ -37,6 +38,14 @@ def _epoch_order(n:int, batch_size:int, seed:int, epoch:int)->list[torch.Tensor]
     perm = torch.randperm(n, generator=g)
     nb = n // batch_size if n >= batch_size else 1
     return [perm[i * batch_size:(i + 1) * batch_size] for i in range(nb)]
+
+def _check_compiler(device:torch.device):
+    "`torch.compile` on CPU generates C++: say so plainly when there is no compiler, before the first step fails."
+    import os, shutil
+    if device.type != 'cpu': return
+    if any(shutil.which(c) for c in (os.environ.get('CXX', ''), 'g++', 'c++', 'clang++') if c): return
+    raise InputError("--compile on a CPU needs a C++ compiler (torch.compile generates C++ code), and none was found "
+                     "(g++, c++, clang++ or $CXX). Install one (e.g. apt-get install g++) or drop --compile.")
 
 class Pretrainer:
     "Self-supervised pretraining of any registered method, on one process or many."
@@ -70,9 +79,12 @@ class Pretrainer:
         broadcast_module(self.method)  # every process starts from the main process's weights
         self.optimizers = self.method.optimizers = self.method.configure_optimizers()
         if config.compile:
+            _check_compiler(self.device)
             for m in self.method.compile_targets(): m.compile()
         self.train_x = self.method.train_inputs(data).to(self.device)
         if self.train_x.is_floating_point(): check_finite(self.train_x, f"The training data of {data.name}")
+        for m in self.method.modules():  # the data were checked once: no NaN check (a host sync) on every call
+            if isinstance(m, Viewmaker): m.check_values = False
         if n > 1: seed_everything(config.seed + 7919 * rank())  # views differ between processes
         self.epoch, self.step_in_epoch, self.global_step, self.history = 0, 0, 0, []
         self.callbacks = []  # called as cb(trainer) after every epoch on the main process; may add to history[-1]
