@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps docs docs-deps
+.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps docs docs-deps gpu-check
 
 setup: $(VENV)/.installed
 
@@ -50,6 +50,12 @@ $(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
 
 pytest: setup
 	$(BIN)/python -m pytest -q tests
+
+# The prepared GPU check (about 8 minutes on one H100/H200): smoke runs of every method, torchrun with nccl, a
+# throughput table with and without bf16 / channels-last / compile, and a time-boxed CIFAR-10 run. Writes
+# runs/gpu-check/results.md to paste into benchmarks/RESULTS.md. `--dry-run` is its tiny CPU mode (tested in CI).
+gpu-check: setup
+	$(BIN)/python benchmarks/gpu_check.py --out runs/gpu-check
 
 export: setup
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && scripts/readme

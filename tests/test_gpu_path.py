@@ -129,3 +129,21 @@ def test_compile_without_a_cpp_compiler_says_what_to_do(mini, monkeypatch):
     monkeypatch.delenv('CXX', raising=False)
     with pytest.raises(InputError, match='C\\+\\+ compiler'):
         Pretrainer(PretrainConfig(**TINY, compile=True, device='cpu'), data=mini, progress=False)
+
+
+def test_the_gpu_check_runs_in_its_dry_run(tmp_path):
+    "benchmarks/gpu_check.py, the command a session with a GPU runs once, in its tiny CPU mode."
+    import json, subprocess, sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / 'benchmarks' / 'gpu_check.py'
+    r = subprocess.run([sys.executable, str(script), '--dry-run', '--run-seconds', '5', '--out', str(tmp_path)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / 'results.json').read_text())
+    assert all(res[k]['ok'] for k in res if k != 'environment'), res
+    assert all(v['ok'] for v in res['smoke run of every method']['rows'].values())
+    rows = res['throughput']['rows']
+    assert {r['settings'] for r in rows} >= {'bf16 + channels-last', 'reference-style: fp32, no compile, default layout'}
+    assert all(r['images_per_second'] > 0 for r in rows)
+    assert 'projected_minutes_for_200_epochs' in res['time-boxed CIFAR-10 viewmaker run']
+    assert '| viewmaker, alternating |' in (tmp_path / 'results.md').read_text()
