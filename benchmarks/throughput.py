@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import platform
 import torch
 from viewexplore.data import load_dataset
-from viewexplore.train import PretrainConfig, Pretrainer
+from viewexplore.config import PretrainConfig
+from viewexplore.train import Pretrainer
 
 
 def measure(cfg, data, steps, warmup):
@@ -41,7 +42,8 @@ def main():
     data = load_dataset(a.data)
     runs = [('viewmaker, alternating', dict(views='viewmaker', mode='alternating')),
             ('viewmaker, simultaneous', dict(views='viewmaker', mode='simultaneous')),
-            ('expert views', dict(views='expert'))]
+            ('expert views (batched on the device)', dict(views='expert')),
+            ('expert views (torchvision, one example at a time)', dict(views='expert', expert_backend='torchvision'))]
     res = []
     for name, kw in runs:
         cfg = PretrainConfig(data=a.data, encoder=a.encoder, batch_size=a.batch_size, viewmaker_width=a.viewmaker_width,

@@ -15,7 +15,7 @@ import viewexplore
 from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text,
                               load_checkpoint, is_main_process, is_distributed, world_size)
 from .data import DATASETS, load_dataset
-from .views import VIEW_KINDS
+from .views import VIEW_KINDS, EXPERT_BACKENDS
 from .models import ENCODERS
 from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
 from .methods import method_names
@@ -29,7 +29,8 @@ __all__ = ['build_parser', 'pretrain', 'evaluate', 'main']
 
 # %% ../nbs/60_cli.ipynb #2a0d6cda
 _CHOICES = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, mode=MODES, encoder=tuple(ENCODERS),
-                simclr_variant=SIMCLR_VARIANTS, precision=PRECISIONS, texture_method=TEXTURE_METHODS)
+                simclr_variant=SIMCLR_VARIANTS, precision=PRECISIONS, texture_method=TEXTURE_METHODS,
+                expert_backend=EXPERT_BACKENDS)
 
 def _field_help()->dict:
     "Help text of every option, taken from the comment after it in the configuration's source."

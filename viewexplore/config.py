@@ -10,7 +10,7 @@ import dataclasses, math
 from dataclasses import dataclass, field, asdict
 from fastcore.basics import patch
 from .core import InputError, CheckpointError
-from .views import VIEW_KINDS
+from .views import VIEW_KINDS, EXPERT_BACKENDS
 from .models import ENCODERS
 from .losses import SIMCLR_VARIANTS
 
@@ -33,6 +33,7 @@ class ViewConfig:
     viewmaker_width:int=32 # viewmaker base width (paper: 32)
     mode:str='alternating' # alternating (paper: two passes per batch) or simultaneous (one pass, gradient reversal)
     mask_noise:float=0. # speech/sensors: std of Gaussian noise (z-score units) added to the spectral-masking ('expert') views
+    expert_backend:str='batched' # images: expert and crop+flip views for the whole batch at once on its device (batched), or per example with torchvision (the reference code's)
 
 @dataclass
 class ObjectiveConfig:
@@ -168,7 +169,8 @@ def _finite_positive(v)->bool: return isinstance(v, (int, float)) and math.isfin
 def validate(self:PretrainConfig)->PretrainConfig:
     "Raise `InputError` for an option that cannot work; returns the config."
     choices = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, simclr_variant=SIMCLR_VARIANTS, mode=MODES,
-                   encoder=tuple(ENCODERS), precision=PRECISIONS, texture_method=TEXTURE_METHODS)
+                   encoder=tuple(ENCODERS), precision=PRECISIONS, texture_method=TEXTURE_METHODS,
+                   expert_backend=EXPERT_BACKENDS)
     for k, allowed in choices.items():
         if getattr(self, k) not in allowed:
             raise InputError(f"{k}={getattr(self, k)!r} is not one of: {', '.join(allowed)}.")

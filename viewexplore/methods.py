@@ -176,7 +176,7 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
     "The view function of `config.views` for `data` (images or spectrograms), and the viewmaker inside it."
     cfg, d = config, data
     args = (d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width)
-    if not d.train_x.is_floating_point(): return make_views(cfg.views, *args)
+    if not d.train_x.is_floating_point(): return make_views(cfg.views, *args, expert_backend=cfg.expert_backend)
     if cfg.views in ('cropflip', 'cropflip+viewmaker'):
         raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), "
                          "noise, combined or waveform.")

@@ -9,16 +9,20 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 from torchvision.transforms import v2
+import torch.nn.functional as F
 from .core import InputError, check_batch, check_budget
 from .viewmaker import Viewmaker
+from .augment import AugmentPipeline, RandomResizedCrop, RandomFlip, ColorJitter
 
 # %% auto #0
-__all__ = ['VIEW_KINDS', 'VIEWS_WITH_VIEWMAKER', 'VIEWS_WITH_BUDGET', 'VIEWS_WITH_SIZE', 'ExpertViews', 'crop_flip_views',
-           'rescale_to_budget', 'NoiseViews', 'CombinedViews', 'make_views']
+__all__ = ['EXPERT_BACKENDS', 'VIEW_KINDS', 'VIEWS_WITH_VIEWMAKER', 'VIEWS_WITH_BUDGET', 'VIEWS_WITH_SIZE', 'ExpertViews',
+           'crop_flip_views', 'rescale_to_budget', 'NoiseViews', 'CombinedViews', 'make_views']
 
 # %% ../nbs/11_views.ipynb #a5f71698
+EXPERT_BACKENDS = ('batched', 'torchvision')
+
 class ExpertViews(nn.Module):
-    "Hand-designed SimCLR views (torchvision transforms v2), sampled independently for every example."
+    "Hand-designed SimCLR views, sampled independently for every example (batched on the device, or torchvision's)."
     def __init__(self,
                  channels:int, # input channels; colour jitter beyond brightness/contrast needs 3
                  size:int|tuple[int, int], # output (height, width)
@@ -27,9 +31,20 @@ class ExpertViews(nn.Module):
                  color_jitter:tuple|None=(0.4, 0.4, 0.4, 0.1), # brightness, contrast, saturation, hue; None: off
                  jitter_p:float=0.8, # probability of colour jitter
                  grayscale_p:float=0.2, # probability of grayscale (3-channel inputs only)
+                 backend:str='batched', # batched (the whole batch at once, on its device) or torchvision (per example)
                 ):
         super().__init__()
         self.channels, self.size = channels, (size, size) if isinstance(size, int) else tuple(size)
+        if backend not in EXPERT_BACKENDS:
+            raise InputError(f"backend must be one of {', '.join(EXPERT_BACKENDS)}, got {backend!r}.")
+        self.backend = backend
+        augs = []
+        if crop_scale is not None: augs.append(RandomResizedCrop(crop_scale))
+        if flip: augs.append(RandomFlip())
+        if color_jitter is not None or grayscale_p:
+            b, c, s, h = color_jitter if color_jitter is not None else (0., 0., 0., 0.)
+            augs.append(ColorJitter(jitter_p if color_jitter is not None else 0., b, c, s, h, grayscale_p))
+        self.pipeline = AugmentPipeline(augs, channels)
         ts = []
         if crop_scale is not None: ts.append(v2.RandomResizedCrop(self.size, scale=crop_scale, antialias=True))
         if flip: ts.append(v2.RandomHorizontalFlip())
@@ -43,11 +58,14 @@ class ExpertViews(nn.Module):
     def forward(self, x:torch.Tensor)->torch.Tensor:
         "One view of every example in the batch `x` (B, C, H, W) with values in [0, 1]."
         check_batch(x, self.channels, 'ExpertViews input')
-        return torch.stack([self.transform(xi) for xi in x])
+        if self.backend == 'torchvision': return torch.stack([self.transform(xi) for xi in x])
+        y = self.pipeline(x)
+        if tuple(y.shape[-2:]) != self.size: y = F.interpolate(y, size=self.size, mode='bilinear', antialias=True)
+        return y
 
-def crop_flip_views(channels:int, size)->ExpertViews:
+def crop_flip_views(channels:int, size, backend:str='batched')->ExpertViews:
     "The crop+flip subset of the expert views (no colour), as in the viewmaker paper's section 4.2."
-    return ExpertViews(channels, size, color_jitter=None, grayscale_p=0.)
+    return ExpertViews(channels, size, color_jitter=None, grayscale_p=0., backend=backend)
 
 # %% ../nbs/11_views.ipynb #8756289e
 def rescale_to_budget(delta:torch.Tensor, distortion_budget:float)->torch.Tensor:
@@ -91,6 +109,7 @@ def make_views(kind:str, # one of VIEW_KINDS
                num_res_blocks:int=3, # viewmaker residual blocks
                viewmaker_width:int=32, # viewmaker base width
                clamp:bool=True, # clamp views to [0, 1]
+               expert_backend:str='batched', # how expert and crop+flip views are computed (see ExpertViews)
               )->tuple[nn.Module, Viewmaker|None]:
     "The view function for `kind`, and the viewmaker inside it (None for fixed views)."
     if kind not in VIEW_KINDS: raise InputError(f"Unknown views {kind!r}; choose one of: {', '.join(VIEW_KINDS)}.")
@@ -98,10 +117,11 @@ def make_views(kind:str, # one of VIEW_KINDS
     if kind in VIEWS_WITH_SIZE and size is None: raise InputError(f"{kind!r} views crop, so they need the image size (height, width); got size=None.")
     vm = lambda: Viewmaker(channels, distortion_budget, num_res_blocks, clamp=clamp, width=viewmaker_width)
     if kind == 'viewmaker': v = vm(); return v, v
-    if kind == 'expert': return ExpertViews(channels, size), None
-    if kind == 'cropflip': return crop_flip_views(channels, size), None
+    if kind == 'expert': return ExpertViews(channels, size, backend=expert_backend), None
+    if kind == 'cropflip': return crop_flip_views(channels, size, expert_backend), None
     if kind == 'noise': return NoiseViews(channels, distortion_budget, clamp), None
-    base = crop_flip_views(channels, size) if kind == 'cropflip+viewmaker' else ExpertViews(channels, size)
+    if kind == 'cropflip+viewmaker': base = crop_flip_views(channels, size, expert_backend)
+    else: base = ExpertViews(channels, size, backend=expert_backend)
     v = vm(); return CombinedViews(base, v), v
 
 VIEWS_WITH_VIEWMAKER = ('viewmaker', 'combined', 'cropflip+viewmaker')  # the kinds with a viewmaker to train
