@@ -50,6 +50,8 @@ LOOC = dict(method='looc', queue_size=64, head_hidden=16, bn_splits=4)
 CASES = {'viewmaker, alternating': dict(views='viewmaker'),
          'viewmaker, one pass': dict(views='viewmaker', mode='simultaneous'),
          'instdisc, noise views': dict(views='noise', objective='instdisc', num_negatives=32),
+         'expert views (batched)': dict(views='expert'),
+         'crop+flip, then a viewmaker': dict(views='cropflip+viewmaker', distortion_budget=0.01),
          'looc, colour and rotation': dict(LOOC, augment='color,rotation'),
          'looc, rotation and viewmaker': dict(LOOC, augment='rotation,viewmaker'),
          'push-apart (the lesson)': dict(method='push-apart')}
@@ -75,6 +77,13 @@ def test_no_host_syncs_inside_a_training_step(mini, case):
     _steps(tr, 1)                          # warm-up (lazy optimiser state)
     with no_host_syncs(tr.optimizers.values()): losses = _steps(tr, 2, first=1)
     assert all(torch.isfinite(l) for l in losses)
+
+
+def test_the_check_catches_a_per_example_loop(mini):
+    "torchvision's transforms draw each example's parameters with .item(): the reason expert views are batched."
+    tr = Pretrainer(PretrainConfig(**TINY, views='expert', expert_backend='torchvision'), data=mini, progress=False)
+    _steps(tr, 1)
+    with no_host_syncs(tr.optimizers.values()), pytest.raises(HostSync): _steps(tr, 1, first=1)
 
 
 @pytest.mark.parametrize('case', list(CASES))
