@@ -150,9 +150,7 @@ def load_state_dict(self:Pretrainer, ck:dict):
     self.epoch, self.step_in_epoch, self.global_step = ck['epoch'], ck['step_in_epoch'], ck['global_step']
     self.history = list(ck['history'])
     states = ck['rng']
-    if len(states) != world_size():
-        warnings.warn(f"The checkpoint was written by {len(states)} process(es) and is resumed by {world_size()}: "
-                      "training continues, but its random numbers differ from an uninterrupted run.")
+    self._written_by = len(states)  # fit() warns if training continues on another number of processes
     set_rng_state(states[min(rank(), len(states) - 1)])
     if len(states) != world_size() and rank() >= len(states): seed_everything(self.config.seed + 7919 * rank())
 
@@ -230,6 +228,10 @@ def fit(self:Pretrainer,
     epochs = self.config.epochs if epochs is None else epochs
     steps_this_call = 0
     main = is_main_process()
+    written_by = getattr(self, '_written_by', world_size())
+    if written_by != world_size() and self.epoch < epochs and main:
+        warnings.warn(f"The checkpoint was written by {written_by} process(es) and training continues on "
+                      f"{world_size()}: it goes on correctly, but its random numbers differ from an uninterrupted run.")
     if self.out_dir and main:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(json.dumps(asdict(self.config), indent=2), self.out_dir / 'config.json')
