@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps docs docs-deps gpu-check
+.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps data-deps docs docs-deps gpu-check
 
 setup: $(VENV)/.installed
 
@@ -22,7 +22,7 @@ demo: setup
 	$(BIN)/viewexplore pretrain --data fashion-mnist-mini --views viewmaker --objective simclr \
 		--epochs 2 --viewmaker-width 16 --probe-epochs 8 --out $(OUT)
 
-test: setup sync-check nbtest browser-deps docs-deps pytest
+test: setup sync-check nbtest browser-deps data-deps docs-deps pytest
 
 # Fails if nbdev-export or nbdev-clean would change any file: the library must be generated from the notebooks.
 sync-check: setup
@@ -40,6 +40,13 @@ browser-deps:
 
 # The documentation site, offline (Quarto, which nbdev-docs needs, is not required): MkDocs Material renders the
 # notebooks' saved outputs (nothing is executed), an API reference and the widget screenshots into docs/site.
+# The full Fashion-MNIST tests read Debian's dataset-fashion-mnist (the files torchvision reads). Install it when it is
+# missing and we may (root with apt-get); otherwise those tests skip and say why.
+data-deps:
+	@[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }; } && \
+		echo "data-deps: installed dataset-fashion-mnist"; } || echo "data-deps: no dataset-fashion-mnist (not root or no apt-get); the full Fashion-MNIST tests will skip"
+
 docs: setup docs-deps
 	$(BIN)/python scripts/docs
 

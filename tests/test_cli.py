@@ -23,17 +23,19 @@ def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
         assert k in m, k
     assert m['seed'] == 3 and m['config']['viewing']['views'] == 'viewmaker' and m['environment']['device'] == 'cpu'
     assert m['epochs_trained'] == 2 and len(m['history']) == 2 and 'knn_accuracy' in m['history'][-1]
-    assert 10 <= m['linear_accuracy'] <= 100   # clearly learned something on 10 classes
     assert (out / 'views.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert json.loads((out / 'config.json').read_text()) == m['config']
     ck = load_checkpoint(out / 'checkpoint.pt')
     assert ck['epoch'] == 2 and 'viewmaker' in ck['optimizers'] and 'rng' in ck
 
-    # evaluate re-reads the checkpoint and reproduces the kNN accuracy exactly (it is deterministic)
-    r = run(cli, 'evaluate', str(out / 'checkpoint.pt'), '--probe-epochs', '1', '--no-progress')
+    # evaluate re-reads the checkpoint and recomputes both numbers in a fresh process: the same probe (its seed and the
+    # frozen viewmaker's noise come from the checkpoint) and the same kNN, so metrics.json reports what the model does
+    r = run(cli, 'evaluate', str(out / 'checkpoint.pt'), '--probe-epochs', '2', '--no-progress')
     assert r.returncode == 0, r.stderr
     ev = json.loads((out / 'evaluation.json').read_text())
     assert ev['knn_accuracy'] == pytest.approx(m['knn_accuracy'])
+    assert ev['linear_accuracy'] == pytest.approx(m['linear_accuracy'])
+    assert m['knn_accuracy'] == pytest.approx(m['history'][-1]['knn_accuracy'])   # the monitor's last epoch
 
     # a second run into the same directory is refused and changes nothing
     before = {p.name: p.read_bytes() for p in out.iterdir()}
