@@ -100,8 +100,12 @@ class Method(nn.Module):
         return data.train_x
 
     def compile_targets(self)->list[nn.Module]:
-        "The modules `--compile` compiles."
+        "The modules whose forward `--compile` compiles."
         return [self.encoder]
+
+    def compile(self):
+        "What `--compile` does: compile the forward of every `compile_targets()` module in place."
+        for m in self.compile_targets(): m.compile()
 
     def describe(self)->str:
         "What the views are, in a few words (figure titles)."
@@ -325,7 +329,10 @@ class MoCoMethod(Method):
         self.key_encoder = deactivate_requires_grad(copy.deepcopy(self.encoder))
         self.queues = MoCoQueues(self.encoder.n_heads, c.queue_size, c.embedding_dim)
 
-    def compile_targets(self): return []  # multi-head embeddings are not the encoder's forward; left uncompiled
+    def compile(self):
+        "Compile what the step calls: both encoders' multi-space `embeddings` (and the viewmaker, if there is one)."
+        for enc in (self.encoder, self.key_encoder): enc.embeddings = torch.compile(enc.embeddings)
+        if self.viewmaker is not None: self.viewmaker.compile()
 
     def describe(self): return f"{self.config.method} views ({self.config.base_augment},{self.config.augment})"
 

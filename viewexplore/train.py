@@ -80,7 +80,7 @@ class Pretrainer:
         self.optimizers = self.method.optimizers = self.method.configure_optimizers()
         if config.compile:
             _check_compiler(self.device)
-            for m in self.method.compile_targets(): m.compile()
+            self.method.compile()
         self.train_x = self.method.train_inputs(data).to(self.device)
         if self.train_x.is_floating_point(): check_finite(self.train_x, f"The training data of {data.name}")
         for m in self.method.modules():  # the data were checked once: no NaN check (a host sync) on every call
