@@ -126,8 +126,8 @@ def pretrain(args)->dict:
         trainer = Pretrainer.from_checkpoint(ck, out_dir=out, progress=progress, device=given.get('device'))
         if 'epochs' in given: trainer.config.epochs = given['epochs']
         if is_main_process():
-            print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, of {trainer.config.epochs} epochs.",
-                  file=sys.stderr)
+            print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, "
+                  f"of {trainer.config.epochs} epochs.", file=sys.stderr)
     else:
         if ck.exists() or (out / 'metrics.json').exists():
             raise InputError(f"{out} already holds a run. Pass --resume to continue it, or choose another --out.")
@@ -140,7 +140,7 @@ def pretrain(args)->dict:
                   f"writing to {out}/", file=sys.stderr)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()
-    if trainer.epoch == 0: trainer.save_checkpoint()  # a 0-epoch run (the random-encoder baseline) leaves its checkpoint too
+    if trainer.epoch == 0: trainer.save_checkpoint()  # a 0-epoch run (the untrained baseline) leaves one too
     if not is_main_process(): return {}  # evaluation, pictures and metrics: the main process only
     train_seconds = time.time() - t0
     c = trainer.config

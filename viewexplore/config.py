@@ -151,7 +151,7 @@ class PretrainConfig:
 
     @classmethod
     def from_dict(cls, d:dict)->'PretrainConfig':
-        "Build from a dict: grouped (`asdict(config)`, today's config.json) or flat (format-1 checkpoints, before methods)."
+        "Build from a dict: grouped (`asdict(config)`, today's config.json) or flat (format-1 checkpoints)."
         known = set(_TOP) | set(_FLAT) | set(GROUPS)
         unknown = set(d) - known
         for g in GROUPS:

@@ -209,7 +209,8 @@ def _check_loss(self:Pretrainer, total:torch.Tensor, count:int):
     if not math.isfinite(mean):
         where = f" The last good checkpoint, {self.out_dir / 'checkpoint.pt'}, was kept." if self.out_dir else ""
         raise NonFiniteLossError(f"The loss became {mean} at epoch {self.epoch + 1}, step {self.step_in_epoch}. "
-                                 f"Try a lower learning rate or distortion budget, or bf16 off (--precision fp32).{where}")
+                                 "Try a lower learning rate or distortion budget, or bf16 off (--precision fp32)."
+                                 f"{where}")
     return mean
 
 @patch
