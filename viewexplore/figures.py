@@ -1,4 +1,4 @@
-"""Static pictures of views: the original in the centre and its views around it (the viewmaker paper's Figure 1).
+"""Static pictures: views in plain matplotlib, and statistical figures in one seaborn theme.
 
 Docs: https://viewexplore.github.io/viewexplore/figures.html.md"""
 
@@ -6,15 +6,71 @@ Docs: https://viewexplore.github.io/viewexplore/figures.html.md"""
 
 # %% ../nbs/45_figures.ipynb #e9025ad9
 from __future__ import annotations
+import contextlib
+import functools
+import numpy as np
+import pandas as pd
 import torch
 import torch.nn as nn
+import matplotlib as mpl
 import matplotlib.pyplot as plt
+import seaborn as sns
 from .core import check_batch, InputError
 
 # %% auto #0
-__all__ = ['sample_views', 'view_ring_figure']
+__all__ = ['THEME', 'RING', 'theme_rc', 'theme', 'use_theme', 'themed', 'uses_theme', 'sample_views', 'show_image',
+           'view_ring_figure', 'curves_frame', 'plot_curves', 'plot_bars', 'budget_frame', 'plot_budget_sweep']
 
 # %% ../nbs/45_figures.ipynb #6c5d59fe
+THEME = dict(style='whitegrid', context='notebook', font_scale=0.8, palette='colorblind')
+
+def theme_rc()->dict:
+    "The matplotlib settings of the package's theme: seaborn's style, context and palette from `THEME`."
+    rc = {**sns.axes_style(THEME['style']), **sns.plotting_context(THEME['context'], THEME['font_scale'])}
+    rc['axes.prop_cycle'] = mpl.cycler(color=sns.color_palette(THEME['palette']))
+    return rc
+
+@contextlib.contextmanager
+def theme():
+    "Draw in the package's theme inside a `with` block; matplotlib's settings are restored afterwards."
+    with mpl.rc_context(theme_rc()): yield
+
+def use_theme():
+    "Make the package's theme the default for every figure drawn from now on (`seaborn.set_theme`)."
+    sns.set_theme(**THEME)
+
+def themed(figure_fn):
+    "Decorator: draw the figure that `figure_fn` returns inside `theme()`."
+    @functools.wraps(figure_fn)
+    def _drawn_in_theme(*args, **kwargs):
+        with theme(): return figure_fn(*args, **kwargs)
+    return _drawn_in_theme
+
+def uses_theme(fig:plt.Figure)->bool:
+    "True when every axes of `fig` was drawn in the package's theme (its spine colour and label size)."
+    rc = theme_rc()
+    edge = mpl.colors.to_rgba(rc['axes.edgecolor'])
+    size = mpl.font_manager.FontProperties(size=rc['axes.labelsize']).get_size_in_points()
+    def ok(ax):
+        spines = [s for s in ax.spines.values() if s.get_visible()]
+        return all(mpl.colors.to_rgba(s.get_edgecolor()) == edge for s in spines) and \
+            ax.xaxis.label.get_fontsize() == size
+    return bool(fig.axes) and all(ok(ax) for ax in fig.axes)
+
+def _line_of(ax, label:str)->tuple:
+    "The (x, y) data of the line that the legend entry `label` of `ax` stands for (found by its colour)."
+    leg = ax.get_legend()
+    handle = dict(zip([t.get_text() for t in leg.get_texts()], leg.legend_handles))[label]
+    colour = mpl.colors.to_rgba(handle.get_color())
+    line = next(l for l in ax.get_lines() if len(l.get_xdata()) and mpl.colors.to_rgba(l.get_color()) == colour)
+    return np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+
+def _bands(ax)->list:
+    "The vertices of every non-empty confidence band (filled area) on `ax`."
+    paths = [p.vertices for c in ax.collections if isinstance(c, mpl.collections.PolyCollection) for p in c.get_paths()]
+    return [v for v in paths if len(v) and np.isfinite(v).all() and np.ptp(v[:, 1]) > 0]
+
+# %% ../nbs/45_figures.ipynb #ee59c2db
 @torch.no_grad()
 def sample_views(view_fn:nn.Module, # a view function: Viewmaker, ExpertViews, NoiseViews, ...
                  x:torch.Tensor, # clean images (N, C, H, W) in [0, 1]
@@ -22,22 +78,27 @@ def sample_views(view_fn:nn.Module, # a view function: Viewmaker, ExpertViews, N
                 )->tuple[torch.Tensor, torch.Tensor]:
     "`n` views of every image and their differences from it, each shaped (N, n, C, H, W)."
     check_batch(x, None, 'images')
-    was = view_fn.training; view_fn.eval()
+    was = view_fn.training
+    view_fn.eval()
     try: v = torch.stack([view_fn(x) for _ in range(n)], 1)
     finally: view_fn.train(was)
     return v, v - x[:, None]
 
-def _show(ax, img:torch.Tensor):
-    "An image in [0, 1] (1 or 3 channels); anything else (z-scored spectrograms, many sensor channels) as a heat map of the channel mean."
+def show_image(ax, img:torch.Tensor):
+    "Draw one image on `ax`: [0, 1] with 1 or 3 channels as it is, anything else as a heat map of the channel mean."
     img = img.detach().float().cpu()
-    if img.shape[0] not in (1, 3) or img.min() < -0.01 or img.max() > 1.01:
+    if img.shape[0] not in (1, 3) or img.min() < -0.01 or img.max() > 1.01:   # z-scored spectrograms, many sensors
         ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')
     elif img.shape[0] == 1: ax.imshow(img[0].numpy(), cmap='gray', vmin=0, vmax=1)
     else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1).numpy())
-    ax.set_xticks([]); ax.set_yticks([])
+    ax.set_xticks([])
+    ax.set_yticks([])
 
-# %% ../nbs/45_figures.ipynb #a043c925
-_RING = [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0)]
+_show = show_image   # the name other modules import
+
+# %% ../nbs/45_figures.ipynb #2caacccf
+RING = [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0)]
+_RING = RING   # the name other modules import
 
 def view_ring_figure(view_fn:nn.Module, # the view function
                      x:torch.Tensor, # clean images (N, C, H, W) in [0, 1]
@@ -45,7 +106,7 @@ def view_ring_figure(view_fn:nn.Module, # the view function
                      title:str|None=None, # figure title
                      cell:float=0.8, # inches per image
                     ):
-    "Figure with one row per image: the image in the centre of eight of its views (and the perturbations as heat maps)."
+    "Figure with one row per image: the image in the centre of eight of its views (and the perturbations)."
     v, d = sample_views(view_fn, x, 8)
     n, blocks = len(x), 2 if deltas else 1
     ncols = 3 * blocks + (blocks - 1)
@@ -57,15 +118,186 @@ def view_ring_figure(view_fn:nn.Module, # the view function
         rows = axs[3 * i:3 * i + 3]
         if deltas:
             for r in range(3): rows[r, 3].axis('off')
-        for k, (r, c) in enumerate(_RING):
-            _show(rows[r, c], v[i, k])
+        for k, (r, c) in enumerate(RING):
+            show_image(rows[r, c], v[i, k])
             if deltas:
                 ax = rows[r, 4 + c]
-                ax.imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim); ax.set_xticks([]); ax.set_yticks([])
-        _show(rows[1, 1], x[i])
-        for s in rows[1, 1].spines.values(): s.set_edgecolor('black'); s.set_linewidth(2.5)
+                ax.imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim)
+                ax.set_xticks([])
+                ax.set_yticks([])
+        show_image(rows[1, 1], x[i])
+        for s in rows[1, 1].spines.values():
+            s.set_edgecolor('black')
+            s.set_linewidth(2.5)
         if deltas:
             rows[1, 5].axis('off')
-            rows[1, 5].text(0.5, 0.5, f'delta\n±{lim:.2f}', ha='center', va='center', fontsize=8, transform=rows[1, 5].transAxes)
+            rows[1, 5].text(0.5, 0.5, f'delta\n±{lim:.2f}', ha='center', va='center', fontsize=8,
+                            transform=rows[1, 5].transAxes)
     if title: fig.suptitle(title, fontsize=10)
+    return fig
+
+# %% ../nbs/45_figures.ipynb #e2b385f9
+def _history_records(run)->list:
+    "Per-epoch dicts of one seed's run, from a history list, a dict with a 'history', or a dict of per-epoch lists."
+    if isinstance(run, dict) and 'history' in run: run = run['history']
+    if isinstance(run, dict):
+        lists = {k: v for k, v in run.items() if isinstance(v, (list, tuple))}
+        n = max((len(v) for v in lists.values()), default=0)
+        return [dict(epoch=i + 1, **{k: v[i] for k, v in lists.items() if i < len(v)}) for i in range(n)]
+    if isinstance(run, (list, tuple)) and all(isinstance(r, dict) and 'epoch' in r for r in run): return list(run)
+    raise InputError("A run must be a history (a list of dicts with an 'epoch' key), a dict of per-epoch lists, or "
+                     f"a dict with a 'history'; got {type(run).__name__}.")
+
+def _seeds(run)->list:
+    "One run per seed: a list of histories (or of dicts) is several seeds, anything else one."
+    several = isinstance(run, (list, tuple)) and run and all(isinstance(r, (list, tuple, dict)) for r in run) \
+        and not all(isinstance(r, dict) and 'epoch' in r for r in run)
+    return list(run) if several else [run]
+
+def curves_frame(runs:dict, # run name -> its history, or a list of histories (one per seed)
+                 metrics=None, # metric names to keep (default: every numeric one)
+                )->pd.DataFrame:
+    "Long-form table of training curves: one row per run, seed, epoch and metric, with its `value`."
+    rows = []
+    for name, run in runs.items():
+        for seed, one in enumerate(_seeds(run)):
+            for rec in _history_records(one):
+                for m, v in rec.items():
+                    if m == 'epoch' or (metrics is not None and m not in metrics): continue
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
+                        rows.append(dict(run=name, seed=seed, epoch=rec['epoch'], metric=m, value=float(v)))
+    return pd.DataFrame(rows, columns=['run', 'seed', 'epoch', 'metric', 'value'])
+
+# %% ../nbs/45_figures.ipynb #5db7069b
+@themed
+def plot_curves(runs, # run name -> history (see `curves_frame`), or a frame that `curves_frame` returned
+                metrics=('knn', 'loss'), # one panel per metric, in this order
+                labels:dict|None=None, # metric -> axis label
+                log=('loss',), # metrics drawn on a log scale
+                reference:dict|None=None, # line label -> {metric: value}, drawn as dashed horizontal lines
+                smooth:int|None=None, # moving-average window in epochs (raw values shown as points)
+                errorbar=('ci', 95), # the band over seeds (seaborn's `errorbar`), None for none
+                title:str|None=None, # figure title
+                height:float=3.2, # inches
+               )->plt.Figure:
+    "One panel per metric: a line per run over epochs, mean and confidence band over seeds."
+    df = runs if isinstance(runs, pd.DataFrame) else curves_frame(runs, metrics)
+    metrics = [m for m in metrics if m in set(df.metric)]
+    if not metrics: raise InputError(f"None of the metrics {tuple(metrics)} is in the runs ({sorted(set(df.metric))}).")
+    labels = {'knn': 'kNN accuracy (%)', 'loss': "encoder's contrastive loss", **(labels or {})}
+    order = list(dict.fromkeys(df.run))
+    fig, axs = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), height), squeeze=False)
+    for ax, m in zip(axs[0], metrics):
+        d = df[df.metric == m].sort_values(['run', 'seed', 'epoch'])
+        if smooth:
+            sns.scatterplot(d, x='epoch', y='value', hue='run', hue_order=order, alpha=0.35, s=12, ax=ax, legend=False)
+            roll = lambda v: v.rolling(smooth, center=True, min_periods=smooth).mean()
+            d = d.assign(value=d.groupby(['run', 'seed']).value.transform(roll)).dropna(subset=['value'])
+        sns.lineplot(d, x='epoch', y='value', hue='run', hue_order=order, errorbar=errorbar, seed=0,
+                     marker=None if smooth else 'o', ax=ax)
+        for i, (name, vals) in enumerate((reference or {}).items()):
+            if m in vals: ax.axhline(vals[m], color='gray', ls=['--', ':', '-.'][i % 3], lw=1, label=name)
+        if m in log: ax.set_yscale('log')
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.set_ylabel(labels.get(m, m))
+        ax.legend(fontsize=7, title=None)
+    if title: fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/45_figures.ipynb #3fb03641
+@themed
+def plot_bars(data:pd.DataFrame, # long form: one row per bar, or per bar and seed
+              x:str, # column along the x axis
+              y:str='accuracy', # column of the bars' heights
+              hue:str|None=None, # column that colours bars side by side
+              col:str|None=None, # column with one panel per value
+              reference:dict|None=None, # label -> value, or label -> {panel: value} with `col`; dashed lines
+              values:bool=True, # write each bar's height above it
+              errorbar=('ci', 95), # interval over several rows per bar (seaborn's `errorbar`), None for none
+              ylabel:str='accuracy (%)', # y axis label
+              zoom:bool=False, # start the y axis near the smallest bar instead of at 0
+              title:str|None=None, # figure title
+              height:float=3.2, # inches
+              width:float|None=None, # inches per panel (default: from the number of bars)
+             )->plt.Figure:
+    "Bars of `y` per `x` (coloured by `hue`, one panel per `col`), with values and reference lines."
+    for c in (x, y, hue, col):
+        if c is not None and c not in data.columns:
+            raise InputError(f"No column {c!r} in the data ({list(data.columns)}).")
+    panels = list(dict.fromkeys(data[col])) if col else [None]
+    nbars = data[x].nunique() * (data[hue].nunique() if hue else 1)
+    w = width or max(3., 0.55 * nbars + 1.2)
+    fig, axs = plt.subplots(1, len(panels), figsize=(w * len(panels), height), squeeze=False)
+    for ax, p in zip(axs[0], panels):
+        d = data if p is None else data[data[col] == p]
+        sns.barplot(d, x=x, y=y, hue=hue if hue else x, errorbar=errorbar, seed=0, ax=ax, legend=bool(hue),
+                    order=list(dict.fromkeys(data[x])), hue_order=list(dict.fromkeys(data[hue or x])))
+        if values:
+            for bars in ax.containers: ax.bar_label(bars, fmt='%.1f', fontsize=7, padding=2)
+            ax.set_ylim(top=ax.get_ylim()[1] * 1.08)
+        refs = {k: (v.get(p) if isinstance(v, dict) else v) for k, v in (reference or {}).items()}
+        refs = {k: v for k, v in refs.items() if v is not None}
+        for i, (name, v) in enumerate(refs.items()):
+            ax.axhline(v, color='gray', ls=['--', ':', '-.'][i % 3], lw=1, label=name)
+        if zoom:
+            lo = min([b.get_height() for c in ax.containers for b in c] + list(refs.values()))
+            ax.set_ylim(max(0, lo - 5), ax.get_ylim()[1] + 2)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel('')
+        ax.tick_params(axis='x', labelsize=7)
+        if p is not None: ax.set_title(str(p), fontsize=9)
+        if hue or refs: ax.legend(fontsize=7)
+    if title: fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/45_figures.ipynb #d2592d66
+def budget_frame(sweep:dict, # budget -> summary with linear_accuracy / knn_accuracy, or a list of them (seeds)
+                )->pd.DataFrame:
+    "Long-form table of a budget sweep: one row per budget, seed and protocol ('linear', 'kNN'), with its accuracy."
+    rows = []
+    for b, runs in sweep.items():
+        for seed, r in enumerate(runs if isinstance(runs, (list, tuple)) else [runs]):
+            for proto, key in (('linear', 'linear_accuracy'), ('kNN', 'knn_accuracy')):
+                if r.get(key) is not None:
+                    rows.append(dict(budget=float(b), seed=seed, protocol=proto, accuracy=float(r[key])))
+    return pd.DataFrame(rows, columns=['budget', 'seed', 'protocol', 'accuracy'])
+
+@themed
+def plot_budget_sweep(sweep:dict, # budget -> run summary (see `budget_frame`); a `loss` list draws its curve
+                      paper:dict|None=None, # budget -> a paper's accuracy, drawn as a dotted line
+                      reference:dict|None=None, # label -> accuracy of another run, drawn as a horizontal line
+                      paper_label:str='paper', # legend entry of `paper`
+                      errorbar=('ci', 95), # band over seeds (seaborn's `errorbar`)
+                      height:float=3.3, # inches
+                     )->plt.Figure:
+    "Accuracy against the distortion budget (mean and band over seeds), and the loss per epoch for every budget."
+    df = budget_frame(sweep)
+    if df.empty: raise InputError("The sweep has no linear_accuracy or knn_accuracy to plot.")
+    loss = curves_frame({f'{float(b):g}': r for b, r in sweep.items()}, metrics=['loss'])
+    fig, axs = plt.subplots(1, 2 if len(loss) else 1, figsize=(10 if len(loss) else 5, height), squeeze=False)
+    ax = axs[0, 0]
+    sns.lineplot(df, x='budget', y='accuracy', hue='protocol', style='protocol', markers=True, dashes=False,
+                 errorbar=errorbar, seed=0, ax=ax)
+    if paper:
+        ax.plot(list(paper), list(paper.values()), 'k^:', label=paper_label)
+    for i, (name, v) in enumerate((reference or {}).items()):
+        ax.axhline(v, color=f'C{i + 2}', lw=1, ls='-.', label=name)
+    ax.set_xscale('log')
+    ax.set_xticks(sorted(set(df.budget) | set(paper or {})))
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda b, _: f'{b:g}'))
+    ax.minorticks_off()
+    ax.set_xlabel('distortion budget')
+    ax.set_ylabel('accuracy (%)')
+    ax.legend(fontsize=7)
+    if len(loss):
+        ax = axs[0, 1]
+        sns.lineplot(loss, x='epoch', y='value', hue='run', palette='rocket_r', errorbar=errorbar, seed=0,
+                     marker='o', markersize=4, ax=ax)
+        ax.set_yscale('log')
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.set_ylabel("encoder's contrastive loss")
+        ax.legend(title='budget', fontsize=7, title_fontsize=7, ncol=2)
+    fig.tight_layout()
     return fig
