@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .core import InputError, check_batch, check_budget, check_finite
 
 # %% auto #0
@@ -18,7 +19,8 @@ __all__ = ['ReflectConv', 'ConvBlock', 'ResidualBlock', 'Viewmaker']
 class ReflectConv(nn.Sequential):
     "Reflection padding of `kernel_size // 2`, then a `Conv2d`, so the spatial size only changes by the stride."
     def __init__(self, in_channels:int, out_channels:int, kernel_size:int, stride:int=1):
-        super().__init__(nn.ReflectionPad2d(kernel_size // 2), nn.Conv2d(in_channels, out_channels, kernel_size, stride))
+        conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+        super().__init__(nn.ReflectionPad2d(kernel_size // 2), conv)
 
 class ConvBlock(nn.Sequential):
     "`ReflectConv` -> `InstanceNorm2d(affine=True)` -> ReLU."
@@ -36,7 +38,7 @@ class ResidualBlock(nn.Module):
 
 # %% ../nbs/10_viewmaker.ipynb #ea5e71d0
 class Viewmaker(nn.Module):
-    "Viewmaker network (Tamkin et al., 2021): returns views `x + delta` with mean |delta| = `distortion_budget` per example."
+    "Viewmaker network (Tamkin et al., 2021): views `x + delta`, mean |delta| = `distortion_budget` per example."
     def __init__(self,
                  in_channels:int, # channels of the inputs (3 for RGB, 1 for spectrograms, ...)
                  distortion_budget:float=0.05, # mean |delta| per element (the paper's epsilon)
@@ -45,11 +47,14 @@ class Viewmaker(nn.Module):
                  width:int=32, # channels of the first conv; the paper's network uses 32 (then 64, 128)
                 ):
         super().__init__()
-        if not isinstance(in_channels, int) or in_channels < 1: raise InputError(f"in_channels must be a positive int, got {in_channels!r}.")
-        if num_res_blocks < 0: raise InputError(f"num_res_blocks must be >= 0, got {num_res_blocks}.")
+        if not isinstance(in_channels, int) or in_channels < 1:
+            raise InputError(f"in_channels must be a positive int, got {in_channels!r}.")
+        if num_res_blocks < 0:
+            raise InputError(f"num_res_blocks must be >= 0, got {num_res_blocks}.")
         self.in_channels, self.num_res_blocks, self.clamp, self.width = in_channels, num_res_blocks, clamp, width
         self.distortion_budget = distortion_budget
-        self.check_values = True  # check inputs for NaN/inf on every call; trainers switch this off after checking the data once
+        # check inputs for NaN/inf on every call (trainers switch this off after checking the data once)
+        self.check_values = True
         w = width
         self.conv1 = ConvBlock(in_channels + 1, w, 9)
         self.conv2 = ConvBlock(w, 2 * w, 3, stride=2)
@@ -82,7 +87,9 @@ class Viewmaker(nn.Module):
 
     def _net(self, x, noise):
         noise = self.sample_noise(x) if noise is None else noise
-        if len(noise) != self.num_res_blocks + 1: raise InputError(f"noise must hold {self.num_res_blocks + 1} tensors (see sample_noise), got {len(noise)}.")
+        if len(noise) != self.num_res_blocks + 1:
+            n = self.num_res_blocks + 1
+            raise InputError(f"noise must hold {n} tensors (see sample_noise), got {len(noise)}.")
         h = self.conv1(torch.cat([x, noise[0].to(x.dtype)], 1))
         h = self.conv2(h)
         h = self.conv3(h)
@@ -96,20 +103,30 @@ class Viewmaker(nn.Module):
         check_batch(x, self.in_channels, 'Viewmaker input', min_size=5)
         if self.check_values: check_finite(x, 'Viewmaker input')
 
-    def delta(self,
-              x:torch.Tensor, # batch (B, C, H, W); images in [0, 1], other data z-scored
-              distortion_budget:float|None=None, # override the budget for this call (e.g. from a slider)
-              noise:list[torch.Tensor]|None=None, # fixed noise from `sample_noise`; fresh noise if None
-             )->torch.Tensor:
-        "The perturbation before clamping: `tanh(y)` rescaled so that mean |delta| equals the budget for every example."
-        self._check(x)
-        eps = self.distortion_budget if distortion_budget is None else check_budget(distortion_budget)
-        d = torch.tanh(self._net(x, noise))
-        return d * (eps / (d.abs().mean(dim=(1, 2, 3), keepdim=True) + 1e-4))
+    def extra_repr(self):
+        return (f"in_channels={self.in_channels}, distortion_budget={self.distortion_budget}, "
+                f"num_res_blocks={self.num_res_blocks}, clamp={self.clamp}, width={self.width}")
 
-    def forward(self, x:torch.Tensor, distortion_budget:float|None=None, noise:list[torch.Tensor]|None=None)->torch.Tensor:
-        "A view of every input: `x + delta`, clamped to [0, 1] when `clamp`."
-        v = x + self.delta(x, distortion_budget, noise)
-        return v.clamp(0, 1) if self.clamp else v
+# %% ../nbs/10_viewmaker.ipynb #7ab7dc00
+@patch
+def delta(self:Viewmaker,
+          x:torch.Tensor, # batch (B, C, H, W); images in [0, 1], other data z-scored
+          distortion_budget:float|None=None, # override the budget for this call (e.g. from a slider)
+          noise:list[torch.Tensor]|None=None, # fixed noise from `sample_noise`; fresh noise if None
+         )->torch.Tensor:
+    "The perturbation before clamping: `tanh(y)` rescaled so that mean |delta| equals the budget for every example."
+    self._check(x)
+    eps = self.distortion_budget if distortion_budget is None else check_budget(distortion_budget)
+    d = torch.tanh(self._net(x, noise))
+    return d * (eps / (d.abs().mean(dim=(1, 2, 3), keepdim=True) + 1e-4))
 
-    def extra_repr(self): return f"in_channels={self.in_channels}, distortion_budget={self.distortion_budget}, num_res_blocks={self.num_res_blocks}, clamp={self.clamp}, width={self.width}"
+# %% ../nbs/10_viewmaker.ipynb #ec79bd27
+@patch
+def forward(self:Viewmaker,
+            x:torch.Tensor, # batch (B, C, H, W)
+            distortion_budget:float|None=None, # override the budget for this call
+            noise:list[torch.Tensor]|None=None, # fixed noise from `sample_noise`; fresh noise if None
+           )->torch.Tensor:
+    "A view of every input: `x + delta`, clamped to [0, 1] when `clamp`."
+    v = x + self.delta(x, distortion_budget, noise)
+    return v.clamp(0, 1) if self.clamp else v
