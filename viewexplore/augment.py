@@ -1,4 +1,5 @@
-"""Atomic augmentations whose random parameters are sampled separately from applying them, so views can be rebuilt and parameters shared between views; leave-one-out views for LooC.
+"""Augmentations whose random parameters are sampled apart from applying them (views can be rebuilt and share
+parameters), and LooC's leave-one-out views.
 
 Docs: https://viewexplore.github.io/viewexplore/augment.html.md"""
 
@@ -44,7 +45,8 @@ class RandomResizedCrop(Augmentation):
     name = 'crop'
     def __init__(self, scale:tuple=(0.2, 1.0), ratio:tuple=(3/4, 4/3), tries:int=10):
         super().__init__()
-        if not (0 < scale[0] <= scale[1] <= 1): raise InputError(f"crop scale must satisfy 0 < min <= max <= 1, got {scale}.")
+        if not (0 < scale[0] <= scale[1] <= 1):
+            raise InputError(f"crop scale must satisfy 0 < min <= max <= 1, got {scale}.")
         self.scale, self.ratio, self.tries = tuple(scale), tuple(ratio), tries
     def sample(self, x):
         n, (h, w), dev = len(x), x.shape[-2:], x.device
@@ -56,7 +58,8 @@ class RandomResizedCrop(Augmentation):
         pick = lambda v: v.view(n, self.tries).gather(1, first[:, None])[:, 0]
         cw, ch, any_ok = pick(cw), pick(ch), ok.any(1)
         cw, ch = torch.where(any_ok, cw, torch.full_like(cw, w)), torch.where(any_ok, ch, torch.full_like(ch, h))
-        x0 = (torch.rand(n, device=dev) * (w - cw + 1)).floor(); y0 = (torch.rand(n, device=dev) * (h - ch + 1)).floor()
+        x0 = (torch.rand(n, device=dev) * (w - cw + 1)).floor()
+        y0 = (torch.rand(n, device=dev) * (h - ch + 1)).floor()
         return dict(boxes=torch.stack([x0, y0, x0 + cw, y0 + ch], 1))
     def apply(self, x, params):
         b = params['boxes'].to(x.dtype)
@@ -66,7 +69,9 @@ class RandomResizedCrop(Augmentation):
 class RandomFlip(Augmentation):
     "Horizontal flip with probability `p`."
     name = 'flip'
-    def __init__(self, p:float=0.5): super().__init__(); self.p = _check_p(p, 'flip p')
+    def __init__(self, p:float=0.5):
+        super().__init__()
+        self.p = _check_p(p, 'flip p')
     def sample(self, x): return dict(flip=_coin(len(x), self.p, x.device))
     def apply(self, x, params): return torch.where(_bcast(params['flip'], x).bool(), x.flip(-1), x)
 
@@ -79,7 +84,8 @@ class RandomBlur(Augmentation):
     "Gaussian blur with probability `p`, sigma uniform in `sigma`; kernel about 10% of the image side (odd, >= 3)."
     name = 'blur'
     def __init__(self, p:float=0.5, sigma:tuple=(0.1, 2.0), kernel_size:int|None=None):
-        super().__init__(); self.p, self.sigma, self.kernel_size = _check_p(p, 'blur p'), tuple(sigma), kernel_size
+        super().__init__()
+        self.p, self.sigma, self.kernel_size = _check_p(p, 'blur p'), tuple(sigma), kernel_size
     def sample(self, x):
         n = len(x)
         return dict(blur=_coin(n, self.p, x.device), sigma=_uniform(n, *self.sigma, x.device))
@@ -100,7 +106,9 @@ def _gray(x:torch.Tensor)->torch.Tensor:
 def rgb_to_hsv(x:torch.Tensor)->torch.Tensor:
     "RGB in [0, 1] (N, 3, H, W) to HSV, every component in [0, 1]."
     r, g, b = x.unbind(1)
-    mx, _ = x.max(1); mn, _ = x.min(1); d = mx - mn
+    mx, _ = x.max(1)
+    mn, _ = x.min(1)
+    d = mx - mn
     safe = torch.where(d > 0, d, torch.ones_like(d))
     h = torch.where(mx == r, ((g - b) / safe) % 6, torch.where(mx == g, (b - r) / safe + 2, (r - g) / safe + 4))
     h = torch.where(d > 0, h / 6, torch.zeros_like(h))
@@ -115,7 +123,7 @@ def hsv_to_rgb(x:torch.Tensor)->torch.Tensor:
     return torch.stack([f(5), f(3), f(1)], 1)
 
 class ColorJitter(Augmentation):
-    "MoCo v2 colour jitter (random order of brightness, contrast, saturation, hue) with probability `p`, then random grayscale."
+    "MoCo v2 colour jitter (brightness, contrast, saturation, hue in random order) with probability `p`; grayscale."
     name = 'color'
     def __init__(self, p:float=0.8, brightness:float=0.4, contrast:float=0.4, saturation:float=0.4, hue:float=0.1,
                  grayscale_p:float=0.2):
@@ -135,7 +143,9 @@ class ColorJitter(Augmentation):
             m = _gray(x).mean((1, 2, 3), keepdim=True)
             return (m + (x - m) * _bcast(p['contrast'], x)).clamp(0, 1)
         if x.shape[1] != 3: return x
-        if j == 2: g = _gray(x); return (g + (x - g) * _bcast(p['saturation'], x)).clamp(0, 1)
+        if j == 2:
+            g = _gray(x)
+            return (g + (x - g) * _bcast(p['saturation'], x)).clamp(0, 1)
         hsv = rgb_to_hsv(x)
         hsv = torch.cat([(hsv[:, :1] + _bcast(p['hue'], x)) % 1., hsv[:, 1:]], 1)
         return hsv_to_rgb(hsv)
@@ -154,26 +164,31 @@ class ColorJitter(Augmentation):
 class RandomRotation(Augmentation):
     "Rotate by k x 90 degrees: k = 0 with probability 1 - `p`, else 1, 2 or 3 uniformly. Square images only."
     name = 'rotation'
-    def __init__(self, p:float=0.5): super().__init__(); self.p = _check_p(p, 'rotation p')
+    def __init__(self, p:float=0.5):
+        super().__init__()
+        self.p = _check_p(p, 'rotation p')
     def sample(self, x):
         n = len(x)
         k = torch.randint(1, 4, (n,), device=x.device)
         return dict(k=torch.where(_coin(n, self.p, x.device), k, torch.zeros_like(k)))
     def apply(self, x, params):
         if x.shape[-1] != x.shape[-2]:
-            raise InputError(f"Rotation by 90 degrees needs square images, got {tuple(x.shape[-2:])}; leave 'rotation' out of the augmentations.")
+            raise InputError(f"Rotation by 90 degrees needs square images, got {tuple(x.shape[-2:])}; "
+                             "leave 'rotation' out of the augmentations.")
         k, out = params['k'], x
         for q in (1, 2, 3): out = torch.where(_bcast(k == q, x).bool(), torch.rot90(x, q, (-2, -1)), out)
         return out
 
 # %% ../nbs/50_augment.ipynb #44e8f29f
 class RandomTexture(Augmentation):
-    "Texture randomisation with probability `p`: random convolutions ('randconv') or Fourier-amplitude mixing ('fourier')."
+    "Texture randomisation with probability `p`: random convolutions ('randconv') or Fourier-amplitude mixing."
     name = 'texture'
     def __init__(self, p:float=0.5, method:str='randconv', kernel_sizes:tuple=(1, 3, 5, 7), mix:tuple=(0.0, 1.0)):
         super().__init__()
-        if method not in ('randconv', 'fourier'): raise InputError(f"texture method must be 'randconv' or 'fourier', got {method!r}.")
-        self.p, self.method, self.kernel_sizes, self.mix = _check_p(p, 'texture p'), method, tuple(kernel_sizes), tuple(mix)
+        if method not in ('randconv', 'fourier'):
+            raise InputError(f"texture method must be 'randconv' or 'fourier', got {method!r}.")
+        self.p, self.method = _check_p(p, 'texture p'), method
+        self.kernel_sizes, self.mix = tuple(kernel_sizes), tuple(mix)
     def sample(self, x):
         n, c, dev = len(x), x.shape[1], x.device
         d = dict(texture=_coin(n, self.p, dev))
@@ -183,7 +198,8 @@ class RandomTexture(Augmentation):
         K = max(self.kernel_sizes)
         sizes = torch.tensor(self.kernel_sizes, device=dev)[torch.randint(len(self.kernel_sizes), (n,), device=dev)]
         r = (torch.arange(K, device=dev) - K // 2).abs()
-        inside = (r[None, :, None] <= sizes[:, None, None] // 2) & (r[None, None, :] <= sizes[:, None, None] // 2)  # (n, K, K)
+        half = sizes[:, None, None] // 2
+        inside = (r[None, :, None] <= half) & (r[None, None, :] <= half)  # (n, K, K)
         w = torch.randn(n, c, c, K, K, device=dev) / (sizes.float() * math.sqrt(c)).view(n, 1, 1, 1, 1)
         d.update(kernel=w * inside[:, None, None], alpha=_uniform(n, *self.mix, dev))
         return d
@@ -197,9 +213,12 @@ class RandomTexture(Augmentation):
             y = torch.fft.irfft2(torch.polar(amp, phase), s=(h, w)).to(x.dtype).clamp(0, 1)
         else:
             kern = params['kernel'].to(x.dtype)
-            if kern.shape[1] != c: raise InputError(f"These texture parameters were sampled for {kern.shape[1]} channels, the images have {c}.")
+            if kern.shape[1] != c:
+                raise InputError(f"These texture parameters were sampled for {kern.shape[1]} channels, "
+                                 f"the images have {c}.")
             K = kern.shape[-1]
-            y = F.conv2d(F.pad(x.reshape(1, n * c, h, w), (K // 2,) * 4, mode='reflect'), kern.reshape(n * c, c, K, K), groups=n).view(n, c, h, w)
+            padded = F.pad(x.reshape(1, n * c, h, w), (K // 2,) * 4, mode='reflect')
+            y = F.conv2d(padded, kern.reshape(n * c, c, K, K), groups=n).view(n, c, h, w)
             mu, sd = x.mean((2, 3), keepdim=True), x.std((2, 3), keepdim=True)
             y = (y - y.mean((2, 3), keepdim=True)) / (y.std((2, 3), keepdim=True) + 1e-5) * sd + mu
             a = _bcast(params['alpha'], x)
@@ -211,7 +230,8 @@ class ViewmakerAugmentation(Augmentation):
     "A `Viewmaker` as an augmentation whose parameter is its noise sample."
     name = 'viewmaker'
     def __init__(self, viewmaker:nn.Module):
-        super().__init__(); self.viewmaker = viewmaker
+        super().__init__()
+        self.viewmaker = viewmaker
     def sample(self, x):
         noise = self.viewmaker.sample_noise(x)
         return {f'noise{i}': z for i, z in enumerate(noise)}
@@ -297,5 +317,6 @@ def add_one_views(x:torch.Tensor, pipeline:AugmentPipeline, heads:list[str], ret
     keys, pk = [pipeline.apply(x, p0)], [p0]
     for h in heads:
         p = {h: pipeline.augs[h].sample(x)}
-        keys.append(pipeline.augs[h].apply(x, p[h])); pk.append(p)
+        keys.append(pipeline.augs[h].apply(x, p[h]))
+        pk.append(p)
     return (x, keys, {}, pk) if return_params else (x, keys)

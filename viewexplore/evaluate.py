@@ -31,7 +31,8 @@ def embed(encoder:Encoder, # a (frozen) encoder
          )->torch.Tensor:
     "Features of every image in `x`, computed batch by batch in eval mode; returned on the CPU."
     if kind not in FEATURE_KINDS: raise InputError(f"kind must be one of {FEATURE_KINDS}, got {kind!r}.")
-    was_training = encoder.training; encoder.eval()
+    was_training = encoder.training
+    encoder.eval()
     dev = next(encoder.parameters()).device
     out = []
     try:
@@ -63,7 +64,8 @@ def knn_predict(train_features:torch.Tensor, train_labels:torch.Tensor, test_fea
 
 def knn_accuracy(train_features, train_labels, test_features, test_labels, k:int=200, temperature:float=0.1)->float:
     "Accuracy (%) of `knn_predict` on labelled test features."
-    p = knn_predict(train_features, train_labels, test_features, k, temperature, int(max(train_labels.max(), test_labels.max())) + 1)
+    n_classes = int(max(train_labels.max(), test_labels.max())) + 1
+    p = knn_predict(train_features, train_labels, test_features, k, temperature, n_classes)
     return 100. * (p == test_labels).float().mean().item()
 
 # %% ../nbs/40_evaluate.ipynb #a6dbe003
@@ -80,9 +82,10 @@ def linear_probe(encoder:Encoder, # the frozen encoder
                  return_classifier:bool=False, # also return the trained `nn.Linear` (eval mode) under 'classifier'
                  features:str='probe', # 'probe' (pre-pool, the paper's protocol), 'pooled' or 'embedding'
                 )->dict:
-    "Train a linear classifier on frozen features (pre-pool by default); returns test and train accuracy (%) and the loss history."
+    "Train a linear classifier on frozen features (pre-pool by default): test and train accuracy (%), loss history."
     if epochs < 1: raise InputError(f"epochs must be >= 1 for a linear probe, got {epochs}.")
-    if features not in FEATURE_KINDS: raise InputError(f"Unknown probe features {features!r}; choose one of: {', '.join(FEATURE_KINDS)}.")
+    if features not in FEATURE_KINDS:
+        raise InputError(f"Unknown probe features {features!r}; choose one of: {', '.join(FEATURE_KINDS)}.")
     dev = next(encoder.parameters()).device
     g = torch.Generator().manual_seed(seed)
     test_f = embed(encoder, data.test_x, features)
@@ -94,7 +97,8 @@ def linear_probe(encoder:Encoder, # the frozen encoder
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(round(m * epochs))) for m in milestones], 0.1)
     y_tr = data.train_y
     if viewmaker is not None:
-        vm_was_training = viewmaker.training; viewmaker.eval()
+        vm_was_training = viewmaker.training
+        viewmaker.eval()
     history = []
     try:
         for ep in tqdm(range(epochs), desc='linear probe', disable=not progress, leave=False):
@@ -105,9 +109,13 @@ def linear_probe(encoder:Encoder, # the frozen encoder
                 if train_f is not None: f = train_f[j].to(dev)
                 else: f = embed(encoder, data.train_x[j], features, views=viewmaker).to(dev)
                 loss = F.cross_entropy(clf(f), y_tr[j].to(dev))
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                tot += loss.item() * len(j); n += len(j)
-            sched.step(); history.append(tot / n)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                tot += loss.item() * len(j)
+                n += len(j)
+            sched.step()
+            history.append(tot / n)
     finally:
         if viewmaker is not None: viewmaker.train(vm_was_training)
     with torch.no_grad():
@@ -121,7 +129,7 @@ def linear_probe(encoder:Encoder, # the frozen encoder
 
 # %% ../nbs/40_evaluate.ipynb #a0814b34
 def evaluation_data(data):
-    "The labelled data evaluations use: `data.evaluation_data()` where the dataset defines it (CIFAR-10-Corners), else `data`."
+    "The labelled data evaluations use: `data.evaluation_data()` where defined (CIFAR-10-Corners), else `data`."
     f = getattr(data, 'evaluation_data', None)
     return f() if callable(f) else data
 
@@ -135,11 +143,13 @@ def evaluate_encoder(encoder:Encoder, data:ImageDataset, viewmaker:nn.Module|Non
     knn = knn_accuracy(tr, data.train_y, te, data.test_y, knn_k, knn_temperature)
     res = dict(knn_accuracy=knn, knn=dict(k=knn_k, temperature=knn_temperature, features='pooled'))
     if probe_epochs > 0:
-        p = linear_probe(encoder, data, viewmaker, probe_epochs, probe_lr, batch_size=probe_batch_size, seed=seed, progress=progress,
-                         features=probe_features)
+        p = linear_probe(encoder, data, viewmaker, probe_epochs, probe_lr, batch_size=probe_batch_size, seed=seed,
+                         progress=progress, features=probe_features)
+        features = 'pre-pool' if probe_features == 'probe' else probe_features
         res.update(linear_accuracy=p['test_accuracy'], linear_train_accuracy=p['train_accuracy'],
                    probe=dict(epochs=probe_epochs, lr=probe_lr, batch_size=probe_batch_size, momentum=0.9,
-                              milestones=[0.6, 0.8], features='pre-pool' if probe_features == 'probe' else probe_features, with_views=p['with_views'], loss_history=p['loss_history']))
+                              milestones=[0.6, 0.8], features=features, with_views=p['with_views'],
+                              loss_history=p['loss_history']))
     res['eval_seconds'] = time.time() - t0
     return res
 
@@ -147,4 +157,5 @@ def knn_monitor(trainer)->None:
     "Trainer callback: add the kNN test accuracy to the latest history entry."
     d = evaluation_data(trainer.data)
     tr, te = embed(trainer.encoder, d.train_x, 'pooled'), embed(trainer.encoder, d.test_x, 'pooled')
-    trainer.history[-1]['knn_accuracy'] = knn_accuracy(tr, d.train_y, te, d.test_y, trainer.config.knn_k, trainer.config.knn_temperature)
+    cfg = trainer.config
+    trainer.history[-1]['knn_accuracy'] = knn_accuracy(tr, d.train_y, te, d.test_y, cfg.knn_k, cfg.knn_temperature)

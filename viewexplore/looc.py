@@ -1,4 +1,5 @@
-"""MoCo v2 with one embedding space per augmentation, so the representation keeps what an augmentation would otherwise erase (Xiao et al., ICLR 2021).
+"""MoCo v2 with one embedding space per augmentation, so that the representation keeps what an augmentation
+would otherwise erase (Xiao et al., ICLR 2021).
 
 Docs: https://viewexplore.github.io/viewexplore/looc.html.md"""
 
@@ -27,7 +28,8 @@ def looc_loss(q:torch.Tensor, # L2-normalised query embeddings, (S, N, d): S emb
               extra_mask:torch.Tensor|None=None, # (S, M) bool: which extra negatives count in which space (default all)
              )->tuple[torch.Tensor, torch.Tensor]:
     "Average over embedding spaces of MoCo's InfoNCE loss (LooC paper, Eq. 2); returns (loss, loss per space)."
-    if q.ndim != 3 or pos.shape != q.shape or queue.ndim != 3 or queue.shape[0] != q.shape[0] or queue.shape[2] != q.shape[2]:
+    if (q.ndim != 3 or pos.shape != q.shape or queue.ndim != 3
+            or queue.shape[0] != q.shape[0] or queue.shape[2] != q.shape[2]):
         raise InputError(f"Expected q and pos (S, N, d) and queue (S, K, d); got {tuple(q.shape)}, "
                          f"{tuple(pos.shape)}, {tuple(queue.shape)}.")
     parts = [(q * pos).sum(-1, keepdim=True)]
@@ -38,7 +40,8 @@ def looc_loss(q:torch.Tensor, # L2-normalised query embeddings, (S, N, d): S emb
     parts.append(torch.einsum('snd,skd->snk', q, queue))
     logits = torch.cat(parts, -1) / temperature
     S, N = q.shape[:2]
-    per = F.cross_entropy(logits.flatten(0, 1).float(), torch.zeros(S * N, dtype=torch.long, device=q.device), reduction='none')
+    target = torch.zeros(S * N, dtype=torch.long, device=q.device)   # the positive is column 0
+    per = F.cross_entropy(logits.flatten(0, 1).float(), target, reduction='none')
     per_space = per.view(S, N).mean(1)
     return per_space.mean(), per_space
 
@@ -69,7 +72,8 @@ class MoCoQueues(nn.Module):
 class SplitBatchNorm2d(nn.BatchNorm2d):
     "BatchNorm2d that, in training, normalises the batch in `num_splits` groups with separate statistics."
     def __init__(self, num_features:int, num_splits:int=1, **kwargs):
-        super().__init__(num_features, **kwargs); self.num_splits = num_splits
+        super().__init__(num_features, **kwargs)
+        self.num_splits = num_splits
     def forward(self, x):
         G = self.num_splits
         if not self.training or G == 1: return super().forward(x)
@@ -79,9 +83,11 @@ class SplitBatchNorm2d(nn.BatchNorm2d):
                              f"by bn_splits={G}.")
         rm, rv = self.running_mean.repeat(G), self.running_var.repeat(G)
         y = F.batch_norm(x.view(G, n // G, c, h, w).transpose(0, 1).reshape(n // G, G * c, h, w), rm, rv,
-                         self.weight.repeat(G), self.bias.repeat(G), True, self.momentum if self.momentum is not None else 0.1, self.eps)
+                         self.weight.repeat(G), self.bias.repeat(G), True,
+                         self.momentum if self.momentum is not None else 0.1, self.eps)
         with torch.no_grad():
-            self.running_mean.copy_(rm.view(G, c).mean(0)); self.running_var.copy_(rv.view(G, c).mean(0))
+            self.running_mean.copy_(rm.view(G, c).mean(0))
+            self.running_var.copy_(rv.view(G, c).mean(0))
             self.num_batches_tracked += 1
         return y.view(n // G, G, c, h, w).transpose(0, 1).reshape(n, c, h, w)
 
@@ -90,7 +96,8 @@ def split_batchnorm(module:nn.Module, num_splits:int)->nn.Module:
     for name, child in module.named_children():
         if isinstance(child, nn.BatchNorm2d) and not isinstance(child, SplitBatchNorm2d):
             new = SplitBatchNorm2d(child.num_features, num_splits, eps=child.eps, momentum=child.momentum)
-            new.load_state_dict(child.state_dict()); setattr(module, name, new)
+            new.load_state_dict(child.state_dict())
+            setattr(module, name, new)
         else: split_batchnorm(child, num_splits)
     return module
 
@@ -109,16 +116,19 @@ class MultiHeadEncoder(nn.Module):
                 ):
         super().__init__()
         if n_heads < 1: raise InputError(f"n_heads must be >= 1, got {n_heads}.")
-        self.in_channels, self.feature_channels, self.probe_size = encoder.in_channels, encoder.feature_channels, encoder.probe_size
+        self.in_channels, self.feature_channels = encoder.in_channels, encoder.feature_channels
+        self.probe_size = encoder.probe_size
         self.n_heads, self.own_last_stage = n_heads, own_last_stage
-        self.register_buffer('mean', encoder.mean.clone()); self.register_buffer('std', encoder.std.clone())
+        self.register_buffer('mean', encoder.mean.clone())
+        self.register_buffer('std', encoder.std.clone())
         body = encoder.body
         if own_last_stage:
             self.trunk = body[:-last_stage_modules]
             self.stages = nn.ModuleList([copy.deepcopy(body[-last_stage_modules:]) for _ in range(n_heads)])
         else: self.trunk, self.stages = body, None
         c = self.feature_channels
-        self.heads = nn.ModuleList([nn.Sequential(nn.Linear(c, hidden_dim), nn.ReLU(inplace=True), nn.Linear(hidden_dim, embedding_dim))
+        self.heads = nn.ModuleList([nn.Sequential(nn.Linear(c, hidden_dim), nn.ReLU(inplace=True),
+                                                  nn.Linear(hidden_dim, embedding_dim))
                                     for _ in range(n_heads)])
 
     def head_feature_maps(self, x:torch.Tensor)->list[torch.Tensor]:

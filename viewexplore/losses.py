@@ -71,7 +71,8 @@ class MemoryBank(nn.Module):
     def update(self, index:torch.Tensor, z:torch.Tensor, momentum:float=0.5):
         "Move the entries `index` to normalize(momentum * old + (1 - momentum) * z)."
         index, z = gather(index), gather(z.detach())
-        self.bank[index] = F.normalize(momentum * self.bank[index] + (1 - momentum) * F.normalize(z.float(), dim=1), dim=1)
+        z = F.normalize(z.float(), dim=1)
+        self.bank[index] = F.normalize(momentum * self.bank[index] + (1 - momentum) * z, dim=1)
 
 def instdisc_loss(z:torch.Tensor, # embeddings (N, dim)
                   positives:torch.Tensor, # their own bank entries (N, dim)
@@ -81,7 +82,9 @@ def instdisc_loss(z:torch.Tensor, # embeddings (N, dim)
     "InstDisc's loss: -mean[z.m_i/t - (logsumexp_j z.m_j/t - log k)]."
     z = F.normalize(z, dim=1).float()
     pos = (z * positives.float()).sum(1) / temperature
-    neg = (torch.einsum('nd,nkd->nk', z, negatives.float()) if negatives.ndim == 3 else z @ negatives.float().T) / temperature
+    negatives = negatives.float()
+    neg = torch.einsum('nd,nkd->nk', z, negatives) if negatives.ndim == 3 else z @ negatives.T
+    neg = neg / temperature
     return -(pos - (torch.logsumexp(neg, 1) - math.log(neg.shape[1]))).mean()
 
 class InstDiscLoss(nn.Module):

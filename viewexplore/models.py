@@ -28,13 +28,15 @@ class Encoder(nn.Module):
                  probe_size:int=4, # the probe reads the feature map average-pooled to at most this side
                 ):
         super().__init__()
-        self.body, self.in_channels, self.feature_channels, self.probe_size = body, in_channels, feature_channels, probe_size
+        self.body, self.in_channels = body, in_channels
+        self.feature_channels, self.probe_size = feature_channels, probe_size
         mean = torch.zeros(in_channels) if mean is None else torch.as_tensor(mean, dtype=torch.float32)
         std = torch.ones(in_channels) if std is None else torch.as_tensor(std, dtype=torch.float32)
         if mean.numel() != in_channels or std.numel() != in_channels:
             raise InputError(f"mean and std need {in_channels} values (one per channel), got {mean.numel()} and "
                              f"{std.numel()}.")
-        self.register_buffer('mean', mean.reshape(1, -1, 1, 1)); self.register_buffer('std', std.reshape(1, -1, 1, 1))
+        self.register_buffer('mean', mean.reshape(1, -1, 1, 1))
+        self.register_buffer('std', std.reshape(1, -1, 1, 1))
         self.fc = nn.Linear(feature_channels, embedding_dim)
 
     def feature_map(self, x:torch.Tensor)->torch.Tensor:
@@ -43,7 +45,7 @@ class Encoder(nn.Module):
         return self.body((x - self.mean) / self.std)
     def pooled(self, fmap:torch.Tensor)->torch.Tensor: return fmap.mean((2, 3))
     def probe_features(self, x:torch.Tensor)->torch.Tensor:
-        "Pre-pool features for the linear probe: the feature map pooled to at most `probe_size` squared cells, flattened."
+        "Pre-pool features for the linear probe: the feature map pooled to at most `probe_size`^2 cells, flattened."
         f = self.feature_map(x)
         if max(f.shape[-2:]) > self.probe_size: f = F.adaptive_avg_pool2d(f, self.probe_size)
         return f.flatten(1)

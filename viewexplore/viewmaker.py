@@ -1,4 +1,4 @@
-"""A generator that turns an input into a *view* by adding a learned, stochastic perturbation whose size is fixed by a distortion budget.
+"""A network that makes a *view* of its input: a learned, random perturbation whose size is the distortion budget.
 
 Docs: https://viewexplore.github.io/viewexplore/viewmaker.html.md"""
 

@@ -99,8 +99,10 @@ VIEW_KINDS = dict(viewmaker='learned viewmaker views (no crop or flip)',
                   cropflip='random resized crop and horizontal flip only',
                   noise='Gaussian noise scaled to the distortion budget (the paper\'s ablation)',
                   combined='expert views, then the viewmaker (use a budget of 0.01)',
-                  **{'cropflip+viewmaker': 'random resized crop and flip, then the viewmaker (the paper\'s section 4.2)'},
-                  waveform='speech / sensor data only: time-domain views of the raw signals (speed, shift, gain, noise), then spectrograms')
+                  **{'cropflip+viewmaker': 'random resized crop and flip, then the viewmaker '
+                                           '(the paper\'s section 4.2)'},
+                  waveform='speech / sensor data only: time-domain views of the raw signals '
+                           '(speed, shift, gain, noise), then spectrograms')
 
 def make_views(kind:str, # one of VIEW_KINDS
                channels:int, # input channels
@@ -113,17 +115,24 @@ def make_views(kind:str, # one of VIEW_KINDS
               )->tuple[nn.Module, Viewmaker|None]:
     "The view function for `kind`, and the viewmaker inside it (None for fixed views)."
     if kind not in VIEW_KINDS: raise InputError(f"Unknown views {kind!r}; choose one of: {', '.join(VIEW_KINDS)}.")
-    if kind == 'waveform': raise InputError("waveform views change raw speech or sensor signals; use them with --data fsdd, hapt or pamap2:PATH.")
-    if kind in VIEWS_WITH_SIZE and size is None: raise InputError(f"{kind!r} views crop, so they need the image size (height, width); got size=None.")
+    if kind == 'waveform':
+        raise InputError("waveform views change raw speech or sensor signals; "
+                         "use them with --data fsdd, hapt or pamap2:PATH.")
+    if kind in VIEWS_WITH_SIZE and size is None:
+        raise InputError(f"{kind!r} views crop, so they need the image size (height, width); got size=None.")
     vm = lambda: Viewmaker(channels, distortion_budget, num_res_blocks, clamp=clamp, width=viewmaker_width)
-    if kind == 'viewmaker': v = vm(); return v, v
+    if kind == 'viewmaker':
+        v = vm()
+        return v, v
     if kind == 'expert': return ExpertViews(channels, size, backend=expert_backend), None
     if kind == 'cropflip': return crop_flip_views(channels, size, expert_backend), None
     if kind == 'noise': return NoiseViews(channels, distortion_budget, clamp), None
     if kind == 'cropflip+viewmaker': base = crop_flip_views(channels, size, expert_backend)
     else: base = ExpertViews(channels, size, backend=expert_backend)
-    v = vm(); return CombinedViews(base, v), v
+    v = vm()
+    return CombinedViews(base, v), v
 
 VIEWS_WITH_VIEWMAKER = ('viewmaker', 'combined', 'cropflip+viewmaker')  # the kinds with a viewmaker to train
 VIEWS_WITH_BUDGET = VIEWS_WITH_VIEWMAKER + ('noise',)  # the kinds a distortion budget applies to
-VIEWS_WITH_SIZE = ('expert', 'cropflip', 'combined', 'cropflip+viewmaker')  # the kinds that crop, so need the image size
+# the kinds that crop, so need the image size
+VIEWS_WITH_SIZE = ('expert', 'cropflip', 'combined', 'cropflip+viewmaker')
