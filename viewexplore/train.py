@@ -13,6 +13,7 @@ import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (InputError, NonFiniteLossError, CheckpointError, seed_everything, rng_state, check_finite,
+                              check_budget,
                               set_rng_state, atomic_save, atomic_write_text, load_checkpoint, is_main_process,
                               world_size, rank, is_distributed, init_distributed, shard, average_buffers,
                               broadcast_module, any_process, gather_objects)
@@ -221,6 +222,20 @@ def _interrupted(self:Pretrainer, where:str):
     return TrainingInterrupted(f"Stopped by {sig} {where}; checkpoint saved to {ck}.")
 
 @patch
+def epoch_batches(self:Pretrainer)->list[torch.Tensor]:
+    "The global batches (index tensors) of the current epoch, in the order `fit` and `step` train them."
+    return _epoch_order(len(self.train_x), self.config.batch_size, self.config.seed, self.epoch)
+
+@patch
+def _end_epoch(self:Pretrainer, loss:float, seconds:float, seen:int):
+    "Close the epoch: its history entry, the next position, then the callbacks (main process), which may add to it."
+    self.history.append(dict(epoch=self.epoch + 1, loss=loss, seconds=seconds,
+                             images_per_second=seen / seconds if seconds > 0 else float('nan')))
+    self.epoch += 1; self.step_in_epoch = 0
+    if is_main_process():
+        for cb in self.callbacks: cb(self)
+
+@patch
 def fit(self:Pretrainer,
         epochs:int|None=None, # train until this many epochs in total (default: config.epochs)
         max_steps:int|None=None, # stop (with a checkpoint) after this many steps of this call, e.g. for tests
@@ -238,7 +253,7 @@ def fit(self:Pretrainer,
         atomic_write_text(json.dumps(asdict(self.config), indent=2), self.out_dir / 'config.json')
     with self._signals():
         while self.epoch < epochs:
-            batches = _epoch_order(len(self.train_x), self.config.batch_size, self.config.seed, self.epoch)
+            batches = self.epoch_batches()
             bar = tqdm(total=len(batches), initial=self.step_in_epoch, desc=f'epoch {self.epoch + 1}/{epochs}',
                        disable=not (self.progress and main), leave=False, dynamic_ncols=True)
             total, count, seen, t0 = torch.zeros((), device=self.device), 0, 0, time.time()
@@ -267,13 +282,60 @@ def fit(self:Pretrainer,
                 if max_steps is None or steps_this_call < max_steps or self._stop_signal is not None:
                     raise self._interrupted(f"at epoch {self.epoch + 1}, step {self.step_in_epoch}")
                 return self.history
-            dt = time.time() - t0
-            self.history.append(dict(epoch=self.epoch + 1, loss=ep_total / max(ep_count, 1), seconds=dt,
-                                     images_per_second=seen / dt if dt > 0 else float('nan')))
-            self.epoch += 1; self.step_in_epoch = 0
-            if main:
-                for cb in self.callbacks: cb(self)
+            self._end_epoch(ep_total / max(ep_count, 1), time.time() - t0, seen)
             self.save_checkpoint()
             if any_process(self._stop_signal is not None)[0]: raise self._interrupted(f"after epoch {self.epoch}")
             if max_steps is not None and steps_this_call >= max_steps: break
     return self.history
+
+# %% ../nbs/32_train.ipynb #e9f5032a
+@patch
+@contextlib.contextmanager
+def _recording_losses(self:Pretrainer):
+    "Inside the block, the dict it yields maps each optimiser's name to the loss (detached) it last stepped on."
+    m, losses = self.method, {}
+    optimize = m.optimize
+    def recording(loss, *names):
+        for n in names: losses[n] = loss.detach()
+        return optimize(loss, *names)
+    m.optimize = recording
+    try: yield losses
+    finally: del m.optimize  # the class's own method again
+
+@patch
+def step(self:Pretrainer,
+         steps:int=1, # batches to train
+        )->list[dict]:
+    "Train the next `steps` batches as `fit` would; returns per step: epoch, global step, loss and each optimiser's loss."
+    if not isinstance(steps, int) or steps < 0: raise InputError(f"steps must be an int >= 0, got {steps!r}.")
+    out = []
+    for _ in range(steps):
+        batches = self.epoch_batches()
+        acc = getattr(self, '_stepping', None)
+        if acc is None or acc['epoch'] != self.epoch:  # the epoch's totals, as fit keeps them
+            acc = self._stepping = dict(epoch=self.epoch, loss=0., count=0, seen=0, seconds=0.)
+        t0 = time.time()
+        idx = shard(batches[self.step_in_epoch])
+        with self._recording_losses() as losses:
+            loss = self.train_step(self._batch(idx), idx)
+        value = self._check_loss(loss, 1)
+        self.step_in_epoch += 1; self.global_step += 1
+        dt = time.time() - t0
+        acc['loss'] += value; acc['count'] += 1; acc['seen'] += len(idx) * world_size(); acc['seconds'] += dt
+        out.append(dict(epoch=self.epoch + 1, step=self.global_step, loss=value, seconds=dt,
+                        optimizer_losses={k: float(v) for k, v in losses.items()}))
+        if self.step_in_epoch == len(batches):
+            self._stepping = None
+            self._end_epoch(acc['loss'] / acc['count'], acc['seconds'], acc['seen'])
+    return out
+
+@patch
+def set_distortion_budget(self:Pretrainer,
+                          distortion_budget:float, # the new budget epsilon (mean |delta| per example)
+                         ):
+    "Change the budget of every view function that has one (viewmaker, noise), from the next step on."
+    eps = check_budget(distortion_budget)
+    mods = [m for m in self.method.modules() if hasattr(m, 'distortion_budget')]
+    if not mods: raise InputError(f"This run's views ({self.method.describe()}) have no distortion budget to change.")
+    for m in mods: m.distortion_budget = eps
+    self.config.distortion_budget = eps
