@@ -12,7 +12,7 @@ Nothing else is executed: the other cells keep the outputs saved in the notebook
 never scrolls sideways), the docstring, and fastcore's docments table of the parameters (type, default, details).
 """
 from __future__ import annotations
-import ast, inspect, re
+import ast, dataclasses, inspect, re
 from fastcore.docments import DocmentTbl, _docstring, _fmt_default, _type_str, empty
 from fastcore.nbio import mk_cell, read_nb
 import nbdev.showdoc
@@ -52,13 +52,31 @@ def signature_str(sym, nm:str)->str:
     if len(one) <= MAXLINE or not ps: return one
     return f"{prefix} {nm}(\n" + ''.join(f'    {p},\n' for p in ps) + f"){ret}"
 
+def _fields_signature(cls)->inspect.Signature|None:
+    "A dataclass whose own `__init__` hides its fields (`__init__(self, **options)`): a signature of the fields."
+    if not dataclasses.is_dataclass(cls) or not inspect.isclass(cls): return None
+    names = [f.name for f in dataclasses.fields(cls)]
+    if set(names) <= set(inspect.signature(cls).parameters): return None
+    def default(f):
+        if f.default is not dataclasses.MISSING: return f.default
+        return f.default_factory() if f.default_factory is not dataclasses.MISSING else empty
+    return inspect.Signature([inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default(f),
+                                                annotation=f.type) for f in dataclasses.fields(cls)])
+
 def param_table(sym)->str:
     "fastcore's docments table of `sym`'s parameters (shown even when no parameter has a comment yet)."
+    lent = _fields_signature(sym)
+    if lent is not None: sym.__signature__ = lent   # docments reads the fields' comments, the names from the signature
     try: tbl = DocmentTbl(sym)
     except Exception: return ''
+    finally:
+        if lent is not None: del sym.__signature__
     if not tbl.params: return ''
     for k in tbl.params:   # a Details column always, so a parameter without a comment shows as such
-        if tbl.dm[k]['docment'] is empty: tbl.dm[k]['docment'] = ''
+        d = tbl.dm[k]
+        d['docment'] = '' if d['docment'] is empty else ' '.join(d['docment'].split())
+        if lent is not None and d['default'] is not empty and dataclasses.is_dataclass(d['default']):
+            d['default'] = f'{type(d["default"]).__name__}()'
     cols = tbl._columns
     if 'docment' not in cols: tbl._map = {**{k: v for k, v in tbl._map.items() if k in cols}, 'docment': 'Details'}
     parts = [tbl.hdr_str, tbl.params_str]

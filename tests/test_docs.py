@@ -9,7 +9,7 @@ synthetic bad page, and nbdev's processing is run on a small synthetic notebook.
 console errors, no failed or off-site requests, no broken internal links, every image decoded, math rendered.
 Skips, saying why, only when the docs dependencies (or, for the browser tests, playwright or Chromium) are missing.
 """
-import functools, http.server, importlib, importlib.util, inspect, json, os, re, subprocess, sys, threading
+import dataclasses, functools, http.server, importlib, importlib.util, inspect, json, os, re, subprocess, sys, threading
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
@@ -121,6 +121,8 @@ def public_api(mod:str)->dict[str, list[str]]:
         if not (inspect.isfunction(o) or inspect.isclass(o)) or getattr(o, '__module__', None) != m.__name__: continue
         try: ps = [p for p in inspect.signature(o).parameters if p != 'self']
         except (TypeError, ValueError): ps = []
+        if dataclasses.is_dataclass(o) and not {f.name for f in dataclasses.fields(o)} <= set(ps):
+            ps = [f.name for f in dataclasses.fields(o)]   # its own __init__(**options) hides the fields: list those
         res[n] = ps
     return res
 

@@ -1,4 +1,5 @@
-"""Everything a pretraining run depends on, grouped by concern: views and viewmaker, objective, MoCo / LooC, optimisation, probe and runtime.
+"""Everything a pretraining run depends on, grouped by concern: views, objective, MoCo / LooC, optimisation,
+probe and runtime.
 
 Docs: https://viewexplore.github.io/viewexplore/config.html.md"""
 
@@ -24,17 +25,24 @@ OBJECTIVES = ('simclr', 'instdisc')
 PRECISIONS = ('auto', 'bf16', 'fp32')
 TEXTURE_METHODS = ('randconv', 'fourier')
 
+# %% ../nbs/30_config.ipynb #522aecf4
 @dataclass
 class ViewConfig:
     "How views are made, and the viewmaker."
-    views:str='viewmaker' # how views are made (--method pairs): viewmaker, expert, cropflip, noise, combined, cropflip+viewmaker or waveform (each described at the top of `viewexplore pretrain --help`)
+    # how views are made (--method pairs): viewmaker, expert, cropflip, noise, combined, cropflip+viewmaker or
+    # waveform (each described at the top of `viewexplore pretrain --help`)
+    views:str='viewmaker'
     distortion_budget:float=0.05 # viewmaker / noise budget epsilon
     num_res_blocks:int=3 # viewmaker residual blocks
     viewmaker_width:int=32 # viewmaker base width (paper: 32)
     mode:str='alternating' # alternating (paper: two passes per batch) or simultaneous (one pass, gradient reversal)
-    mask_noise:float=0. # speech/sensors: std of Gaussian noise (z-score units) added to the spectral-masking ('expert') views
-    expert_backend:str='batched' # images: expert and crop+flip views for the whole batch at once on its device (batched), or per example with torchvision (the reference code's)
+    # speech/sensors: std of Gaussian noise (z-score units) added to the spectral-masking ('expert') views
+    mask_noise:float=0.
+    # images: expert and crop+flip views for the whole batch at once on its device (batched), or per example
+    # with torchvision (the reference code's)
+    expert_backend:str='batched'
 
+# %% ../nbs/30_config.ipynb #7b955e1f
 @dataclass
 class ObjectiveConfig:
     "The two-view contrastive objective (--method pairs)."
@@ -45,34 +53,44 @@ class ObjectiveConfig:
     bank_momentum:float=0.5 # InstDisc memory-bank update momentum
     shared_negatives:bool=False # InstDisc: one set of negatives for the whole batch (cheaper) instead of per example
 
+# %% ../nbs/30_config.ipynb #d71b13b8
 @dataclass
 class MoCoConfig:
     "MoCo v2 and LooC (--method moco, moco++, looc, looc++)."
-    augment:str='color,rotation' # moco/looc: augmentations besides the base ones (color, rotation, texture, viewmaker); looc gives each its own embedding space
-    base_augment:str='crop,flip,blur' # moco/looc: augmentations without heads of their own (crop, flip, blur, and color, rotation or texture when they should get no space)
+    # moco/looc: augmentations besides the base ones (color, rotation, texture, viewmaker); looc gives each its
+    # own embedding space
+    augment:str='color,rotation'
+    # moco/looc: augmentations without heads of their own (crop, flip, blur, and color, rotation or texture when
+    # they should get no space)
+    base_augment:str='crop,flip,blur'
     shared_augment:str='' # moco/looc: augmentations whose parameters every key copies from the query (e.g. rotation)
     add_one:bool=False # looc: the paper's add-one ablation instead of leave-one-out views
     queue_size:int=16384 # moco/looc: negatives per embedding space (LooC paper: 16384)
     moco_momentum:float=0.999 # moco/looc: key-encoder momentum
     moco_temperature:float=0.2 # moco/looc: temperature (MoCo v2)
     head_hidden:int=2048 # moco/looc: hidden size of the projection MLPs (MoCo v2: 2048)
-    bn_splits:int=8 # moco/looc: BatchNorm groups over the global batch, emulating MoCo's shuffling BN (1: plain BatchNorm)
+    # moco/looc: BatchNorm groups over the global batch, emulating MoCo's shuffling BN (1: plain BatchNorm)
+    bn_splits:int=8
     color_p:float=0.8 # moco/looc: colour-jitter probability (then grayscale with p 0.2)
     rotation_p:float=0.5 # moco/looc: probability of rotating by 90, 180 or 270 degrees
     texture_p:float=0.5 # moco/looc: texture-randomisation probability
     texture_method:str='randconv' # moco/looc: randconv (random convolutions) or fourier (amplitude mixing)
     crop_min_scale:float=0.2 # moco/looc: smallest random-resized-crop area (MoCo v2: 0.2)
 
+# %% ../nbs/30_config.ipynb #c33525e9
 @dataclass
 class OptimConfig:
     "How long and how fast: epochs, the global batch and both optimisers."
     epochs:int=10 # pretraining epochs (the paper: 200)
-    batch_size:int=256 # examples per batch over all processes (the paper: 256 for images, 128 for audio/sensors); each of N torchrun processes takes batch_size / N
+    # examples per batch over all processes (the paper: 256 for images, 128 for audio/sensors); each of N
+    # torchrun processes takes batch_size / N
+    batch_size:int=256
     encoder_lr:float=0.03 # SGD learning rate of the encoder
     encoder_momentum:float=0.9 # SGD momentum
     encoder_weight_decay:float=1e-4 # SGD weight decay
     viewmaker_lr:float=1e-3 # Adam learning rate of the viewmaker
 
+# %% ../nbs/30_config.ipynb #77695637
 @dataclass
 class ProbeConfig:
     "The evaluation: the paper's linear probe and a kNN monitor."
@@ -83,6 +101,7 @@ class ProbeConfig:
     knn_k:int=200 # kNN monitor: neighbours
     knn_temperature:float=0.1 # kNN monitor: temperature
 
+# %% ../nbs/30_config.ipynb #e50019c6
 @dataclass
 class RuntimeConfig:
     "Where and how the computation runs; none of it changes what is learned, except precision and sync_batchnorm."
@@ -91,8 +110,10 @@ class RuntimeConfig:
     channels_last:bool|None=None # channels-last memory format (None: on CUDA only)
     compile:bool=False # torch.compile the encoder and viewmaker
     checkpoint_minutes:float=10. # also checkpoint mid-epoch when this many minutes passed since the last one
-    sync_batchnorm:bool=False # torchrun, --method pairs: BatchNorm statistics over the global batch instead of each process's share
+    # torchrun, --method pairs: BatchNorm statistics over the global batch instead of each process's share
+    sync_batchnorm:bool=False
 
+# %% ../nbs/30_config.ipynb #2ca2eff7
 GROUPS = dict(viewing=ViewConfig, loss=ObjectiveConfig, moco=MoCoConfig, optim=OptimConfig, probe=ProbeConfig,
               runtime=RuntimeConfig)
 
@@ -104,18 +125,20 @@ _FLAT = {f.name: g for g, cls in GROUPS.items() for f in dataclasses.fields(cls)
 class PretrainConfig:
     "Everything a pretraining run depends on: a few top-level choices and one group of options per concern."
     data:str='fashion-mnist-mini' # dataset name or image-folder path (see viewexplore.data.DATASETS)
-    method:str='pairs' # pairs (two views and --objective, the viewmaker paper), moco, moco++, looc, looc++ (the LooC paper), or a registered method
+    # pairs (two views and --objective, the viewmaker paper), moco, moco++, looc, looc++ (the LooC paper), or a
+    # registered method
+    method:str='pairs'
     encoder:str='small' # small (CPU-friendly) or resnet18 (the paper's)
     embedding_dim:int=128 # embedding size (no MLP head, as in the paper)
     train_subset:int|None=None # use a class-stratified subset of the training set
     test_subset:int|None=None # use a class-stratified subset of the test set
     seed:int=0 # seed of everything random
-    viewing:ViewConfig=field(default_factory=ViewConfig)
-    loss:ObjectiveConfig=field(default_factory=ObjectiveConfig)
-    moco:MoCoConfig=field(default_factory=MoCoConfig)
-    optim:OptimConfig=field(default_factory=OptimConfig)
-    probe:ProbeConfig=field(default_factory=ProbeConfig)
-    runtime:RuntimeConfig=field(default_factory=RuntimeConfig)
+    viewing:ViewConfig=field(default_factory=ViewConfig) # views and the viewmaker
+    loss:ObjectiveConfig=field(default_factory=ObjectiveConfig) # the two-view objective
+    moco:MoCoConfig=field(default_factory=MoCoConfig) # MoCo v2 and LooC
+    optim:OptimConfig=field(default_factory=OptimConfig) # epochs, batch and optimisers
+    probe:ProbeConfig=field(default_factory=ProbeConfig) # linear probe and kNN monitor
+    runtime:RuntimeConfig=field(default_factory=RuntimeConfig) # device, precision, compile, checkpoints
 
     def __init__(self, **options):
         for f in dataclasses.fields(self):
@@ -137,30 +160,34 @@ class PretrainConfig:
         if name in _FLAT: setattr(getattr(self, _FLAT[name]), name, value)
         else: object.__setattr__(self, name, value)
 
-    def flat(self)->dict:
-        "Every option under its flat (command-line) name."
-        d = {k: getattr(self, k) for k in _TOP}
-        for g in GROUPS: d.update(asdict(getattr(self, g)))
-        return d
+# %% ../nbs/30_config.ipynb #783df5e9
+@patch
+def flat(self:PretrainConfig)->dict:
+    "Every option under its flat (command-line) name."
+    d = {k: getattr(self, k) for k in _TOP}
+    for g in GROUPS: d.update(asdict(getattr(self, g)))
+    return d
 
-    @classmethod
-    def options(cls)->list[tuple[str, str|None, dataclasses.Field]]:
-        "(flat name, group or None, field) of every option, in order: what the command line offers."
-        top = [(f.name, None, f) for f in dataclasses.fields(cls) if f.name in _TOP]
-        return top + [(f.name, g, f) for g, gc in GROUPS.items() for f in dataclasses.fields(gc)]
+# %% ../nbs/30_config.ipynb #1b2b8c7e
+@patch(cls_method=True)
+def options(cls:PretrainConfig)->list[tuple[str, str|None, dataclasses.Field]]:
+    "(flat name, group or None, field) of every option, in order: what the command line offers."
+    top = [(f.name, None, f) for f in dataclasses.fields(cls) if f.name in _TOP]
+    return top + [(f.name, g, f) for g, gc in GROUPS.items() for f in dataclasses.fields(gc)]
 
-    @classmethod
-    def from_dict(cls, d:dict)->'PretrainConfig':
-        "Build from a dict: grouped (`asdict(config)`, today's config.json) or flat (format-1 checkpoints)."
-        known = set(_TOP) | set(_FLAT) | set(GROUPS)
-        unknown = set(d) - known
-        for g in GROUPS:
-            if isinstance(d.get(g), dict):
-                names = {f.name for f in dataclasses.fields(GROUPS[g])}
-                unknown |= {f"{g}.{k}" for k in d[g] if k not in names}
-        if unknown:
-            raise CheckpointError(f"Unknown configuration keys {sorted(unknown)}: written by a newer viewexplore?")
-        return cls(**d)
+# %% ../nbs/30_config.ipynb #84cbe171
+@patch(cls_method=True)
+def from_dict(cls:PretrainConfig, d:dict)->PretrainConfig:
+    "Build from a dict: grouped (`asdict(config)`, today's config.json) or flat (format-1 checkpoints)."
+    known = set(_TOP) | set(_FLAT) | set(GROUPS)
+    unknown = set(d) - known
+    for g in GROUPS:
+        if isinstance(d.get(g), dict):
+            names = {f.name for f in dataclasses.fields(GROUPS[g])}
+            unknown |= {f"{g}.{k}" for k in d[g] if k not in names}
+    if unknown:
+        raise CheckpointError(f"Unknown configuration keys {sorted(unknown)}: written by a newer viewexplore?")
+    return cls(**d)
 
 # %% ../nbs/30_config.ipynb #4cc35713
 def _finite_positive(v)->bool: return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
