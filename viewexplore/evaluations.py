@@ -10,19 +10,25 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import numpy as np
+import pandas as pd
 import matplotlib.pyplot as plt
+import seaborn as sns
 from .core import InputError
 from .data import ImageDataset, to_float
 from .models import Encoder
 from .evaluate import embed, linear_probe
 from .augment import rgb_to_hsv, hsv_to_rgb
+from .figures import themed, theme
 
 # %% auto #0
 __all__ = ['ROTATIONS', 'HUE_ROTATIONS', 'FEW_SHOT_METHODS', 'CORRUPTIONS', 'CORRUPTION_PARAMS', 'CORRUPTION_FAMILY',
            'rotation_dataset', 'rotation_probe', 'rotate_hue', 'hue_dataset', 'hue_probe', 'student_t_quantile',
-           'confidence_interval', 'few_shot', 'plot_few_shot', 'retrieve', 'retrieval_precision', 'plot_retrievals',
-           'corrupt', 'plot_corruption_grid', 'corruption_robustness', 'plot_corruptions', 'head_contributions',
-           'head_contribution_classifier', 'plot_head_contributions', 'plot_example_contribution']
+           'confidence_interval', 'few_shot', 'few_shot_frame', 'student_t_interval', 'plot_few_shot', 'retrieve',
+           'retrieval_precision', 'plot_retrievals', 'corrupt', 'plot_corruption_grid', 'corruption_robustness',
+           'corruption_frame', 'plot_corruptions', 'corruption_table', 'plot_corruption_heatmap',
+           'plot_corruption_severity', 'head_contributions', 'head_contribution_classifier', 'head_share_frame',
+           'plot_head_contributions', 'plot_example_contribution']
 
 # %% ../nbs/42_evaluations.ipynb #820f674f
 ROTATIONS = ('0°', '90°', '180°', '270°')
@@ -222,19 +228,42 @@ def few_shot(encoder, # an `Encoder`, or a pair (train_features, test_features) 
         res[shot] = dict(mean=m, std=sd, ci95=hw, accuracies=accs)
     return res
 
-# %% ../nbs/42_evaluations.ipynb #6edd9dcf
+# %% ../nbs/42_evaluations.ipynb #c7302161
+def few_shot_frame(results:dict, # name -> the dict `few_shot` returned (shot keys may be strings, as in JSON)
+                  )->pd.DataFrame:
+    "Long-form few-shot results: one row per representation, shot and trial, with the trial's accuracy (%)."
+    rows = []
+    for name, r in results.items():
+        for shot, v in r.items():
+            if 'accuracies' not in v:
+                raise InputError(f"{name!r}, {shot}-shot has no per-trial 'accuracies'; pass what few_shot returned.")
+            rows += [dict(representation=name, shot=int(shot), trial=t, accuracy=float(a))
+                     for t, a in enumerate(v['accuracies'])]
+    return pd.DataFrame(rows, columns=['representation', 'shot', 'trial', 'accuracy'])
+
+def student_t_interval(level:float=0.95, # confidence level
+                      ):
+    "A seaborn `errorbar`: the Student-t confidence interval of the mean, as `confidence_interval` computes it."
+    def interval(values):
+        m, _, hw = confidence_interval(list(values), level)
+        return m - hw, m + hw
+    return interval
+
+@themed
 def plot_few_shot(results:dict, # name -> the dict `few_shot` returned
-                  title:str='Few-shot accuracy'):
+                  title:str='Few-shot accuracy', # axes title
+                 )->plt.Figure:
     "Mean accuracy with 95% confidence intervals per shot, one line per representation or method."
+    df = few_shot_frame(results)
     fig, ax = plt.subplots(figsize=(4.5, 3))
-    for i, (name, r) in enumerate(results.items()):
-        s = list(r); off = (i - (len(results) - 1) / 2) * 0.06
-        x = torch.tensor(s, dtype=torch.float) * (1 + off)
-        ax.errorbar(x, [r[k]['mean'] for k in s], yerr=[r[k]['ci95'] for k in s], marker='o', capsize=3, label=name)
-    ax.set_xscale('log'); ax.set_xticks(sorted({k for r in results.values() for k in r}))
-    ax.get_xaxis().set_major_formatter(plt.matplotlib.ticker.ScalarFormatter()); ax.minorticks_off()
-    ax.set_xlabel('labelled images per class (shots)'); ax.set_ylabel('test accuracy (%)'); ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8); fig.tight_layout()
+    sns.pointplot(df, x='shot', y='accuracy', hue='representation', errorbar=student_t_interval(0.95),
+                  dodge=0.25 if len(results) > 1 else False, capsize=0.12, err_kws=dict(linewidth=1.2),
+                  markersize=5, ax=ax)
+    ax.set_xlabel('labelled images per class (shots)')
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, title=None)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/42_evaluations.ipynb #3f0458bd
@@ -518,25 +547,109 @@ def corruption_robustness(encoder:Encoder, # the frozen encoder
                 mean=mean([a for v in table.values() for a in v.values()]), severities=severities, seed=seed)
 
 # %% ../nbs/42_evaluations.ipynb #e005e561
-_FAMILY_COLOURS = dict(noise='tab:blue', blur='tab:orange', weather='tab:green', digital='tab:purple')
+def _results(results:dict)->dict:
+    "name -> result, from one result of `corruption_robustness` or a dict of them."
+    return {'': results} if 'accuracy' in results and 'clean' in results else dict(results)
 
+def corruption_frame(results:dict, # one `corruption_robustness` result, or name -> result
+                     clean:bool=False, # add severity 0 (the clean accuracy) for every corruption
+                    )->pd.DataFrame:
+    "Long-form corruption accuracies: one row per representation, corruption and severity."
+    rows = []
+    for name, r in _results(results).items():
+        for c, by_sev in r['accuracy'].items():
+            fam = CORRUPTION_FAMILY.get(c, '?')
+            if clean: rows.append(dict(representation=name, family=fam, corruption=c, severity=0, accuracy=r['clean']))
+            rows += [dict(representation=name, family=fam, corruption=c, severity=int(s), accuracy=float(a))
+                     for s, a in by_sev.items()]
+    return pd.DataFrame(rows, columns=['representation', 'family', 'corruption', 'severity', 'accuracy'])
+
+# %% ../nbs/42_evaluations.ipynb #7745cac1
+def _family_palette()->dict:
+    "Family -> colour, from the current palette (call inside `theme()`)."
+    return dict(zip(CORRUPTIONS, sns.color_palette(n_colors=len(CORRUPTIONS))))
+
+with theme():
+    _FAMILY_COLOURS = _family_palette()   # the families' colours in the theme
+
+def _pretty(name:str)->str: return name.replace('_', ' ')
+
+@themed
 def plot_corruptions(result:dict, # what `corruption_robustness` returned
-                     title:str|None=None):
+                     title:str|None=None, # figure title
+                    )->plt.Figure:
     "Bar chart of accuracy per corruption and a line chart of accuracy against severity per family."
+    df = corruption_frame(result, clean=True)
+    df['corruption'] = df.corruption.map(_pretty)
+    pal = _family_palette()
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw=dict(width_ratios=[2.2, 1]))
-    names = list(result['by_corruption'])
-    a.bar(range(len(names)), [result['by_corruption'][n] for n in names],
-          color=[_FAMILY_COLOURS[CORRUPTION_FAMILY[n]] for n in names])
+    sns.barplot(df[df.severity > 0], x='corruption', y='accuracy', hue='family', palette=pal, errorbar=None,
+                dodge=False, legend=False, ax=a)
     a.axhline(result['clean'], color='k', ls='--', lw=1, label=f"clean {result['clean']:.1f}%")
-    a.set_xticks(range(len(names))); a.set_xticklabels([n.replace('_', ' ') for n in names], rotation=45, ha='right', fontsize=8)
-    a.set_ylabel('accuracy (%), mean over severities'); a.legend(fontsize=8, loc='lower left')
-    sev = list(result['severities'])
-    for f in result['by_family']:
-        ys = [sum(result['accuracy'][n][s] for n in CORRUPTIONS[f] if n in result['accuracy']) /
-              sum(n in result['accuracy'] for n in CORRUPTIONS[f]) for s in sev]
-        b.plot([0] + sev, [result['clean']] + ys, marker='o', color=_FAMILY_COLOURS[f], label=f)
-    b.set_xlabel('severity (0 = clean)'); b.set_ylabel('accuracy (%)'); b.legend(fontsize=8)
+    a.tick_params(axis='x', rotation=45, labelsize=8)
+    for t in a.get_xticklabels(): t.set_ha('right')
+    a.set_xlabel('')
+    a.set_ylabel('accuracy (%), mean over severities')
+    a.legend(fontsize=8, loc='lower left')
+    sns.lineplot(df, x='severity', y='accuracy', hue='family', palette=pal, errorbar=None, marker='o', ax=b)
+    b.set_xlabel('severity (0 = clean)')
+    b.set_ylabel('accuracy (%)')
+    b.legend(fontsize=8, title=None)
     fig.suptitle(title or f"mean corruption accuracy {result['mean']:.1f}% (clean {result['clean']:.1f}%)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+def corruption_table(results:dict, # one `corruption_robustness` result, or name -> result
+                    )->pd.DataFrame:
+    "The table a heat map shows: corruption x ('clean', severities) for one result, else name x ('clean', corruptions)."
+    res = _results(results)
+    df = corruption_frame(res)
+    if len(res) == 1:
+        r = next(iter(res.values()))
+        t = df.pivot_table(index='corruption', columns='severity', values='accuracy', sort=False)
+        t.insert(0, 'clean', r['clean'])
+    else:
+        t = df.pivot_table(index='representation', columns='corruption', values='accuracy', sort=False)
+        t.insert(0, 'clean', [res[n]['clean'] for n in t.index])
+    t.index = [_pretty(str(i)) for i in t.index]
+    t.columns = [_pretty(str(c)) for c in t.columns]
+    return t
+
+@themed
+def plot_corruption_heatmap(results:dict, # one `corruption_robustness` result, or name -> result
+                            title:str|None=None, # axes title
+                            cmap:str='mako', # colour map (seaborn's or matplotlib's name)
+                           )->plt.Figure:
+    "Heat map of accuracy (%): corruption x severity for one result, representation x corruption for several."
+    t = corruption_table(results)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * t.shape[1] + 0.12 * max(map(len, t.index)), 0.9 + 0.38 * len(t)))
+    sns.heatmap(t, annot=True, fmt='.1f', annot_kws=dict(fontsize=7), cmap=cmap, linewidths=0.5,
+                cbar_kws=dict(label='accuracy (%)'), ax=ax)
+    ax.axvline(1, color='white', lw=3)                              # the clean column apart from the corrupted
+    ax.set_ylabel('')
+    ax.set_xlabel('severity' if len(_results(results)) == 1 else 'corruption (mean over severities)')
+    ax.tick_params(axis='x', rotation=30 if t.shape[1] > 7 else 0, labelsize=8)
+    ax.tick_params(axis='y', rotation=0, labelsize=8)
+    if title: ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+@themed
+def plot_corruption_severity(results:dict, # name -> `corruption_robustness` result
+                             title:str|None=None, # figure title
+                             height:float=3.1, # inches
+                            )->plt.Figure:
+    "One panel per family: accuracy against severity (0 = clean), one line per representation."
+    df = corruption_frame(results, clean=True)
+    fams = [f for f in CORRUPTIONS if f in set(df.family)]
+    fig, axs = plt.subplots(1, len(fams), figsize=(3.2 * len(fams), height), sharey=True, squeeze=False)
+    for ax, f in zip(axs[0], fams):
+        sns.lineplot(df[df.family == f], x='severity', y='accuracy', hue='representation', errorbar=None,
+                     marker='o', markersize=4, ax=ax, legend=ax is axs[0, -1])
+        ax.set_title(f, fontsize=10)
+        ax.set_ylabel('accuracy (%)')
+    axs[0, -1].legend(fontsize=7, loc='lower left', title=None)
+    if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -603,33 +716,56 @@ def head_contribution_classifier(head_features:list, # one (N, d_h) feature tens
     return clf.eval()
 
 # %% ../nbs/42_evaluations.ipynb #05dc5e77
+def _head_names(n:int, head_names)->list:
+    names = list(head_names) if head_names else [f'head {h}' for h in range(n)]
+    if len(names) != n: raise InputError(f"Got {len(names)} head names for {n} heads.")
+    return names
+
+def head_share_frame(result:dict, # what `head_contributions` returned (tensors or lists)
+                     head_names:list|None=None, # one name per head
+                    )->pd.DataFrame:
+    "Long-form share histograms: one row per head and bin (its centre `share` and left edge), with the `count`."
+    hist = torch.as_tensor(result['histograms'], dtype=torch.float64)
+    edges = torch.as_tensor(result['bin_edges'], dtype=torch.float64)
+    names = _head_names(len(hist), head_names)
+    return pd.DataFrame([dict(head=names[h], share=float(edges[b:b + 2].mean()), bin_left=float(edges[b]),
+                              count=float(hist[h, b])) for h in range(len(hist)) for b in range(hist.shape[1])])
+
+@themed
 def plot_head_contributions(result:dict, # what `head_contributions` returned
                             head_names:list|None=None, # one name per head
-                            title:str|None=None):
+                            title:str|None=None, # figure title (default: the entropies)
+                           )->plt.Figure:
     "Histogram of every head's share of the predicted class's score (LooC paper, Figure 4)."
-    H = len(result['head_dims']); names = head_names or [f'head {h}' for h in range(H)]
-    if len(names) != H: raise InputError(f"Got {len(names)} head names for {H} heads.")
-    e = result['bin_edges'].numpy(); w = float(e[1] - e[0])
+    df = head_share_frame(result, head_names)
+    names = list(dict.fromkeys(df['head']))
+    H, edges = len(names), [float(e) for e in result['bin_edges']]
+    n = len(result['shares']) if 'shares' in result else int(round(df[df['head'] == names[0]]['count'].sum()))
     fig, axs = plt.subplots(1, H, figsize=(2.4 * H, 2.4), sharey=True, squeeze=False)
-    for h, ax in enumerate(axs[0]):
-        ax.bar(e[:-1], result['histograms'][h].numpy(), width=w, align='edge', color=f'C{h}')
-        ax.set_title(f"{names[h]} (mean {float(result['mean_share'][h]):.2f})", fontsize=9); ax.set_xlabel('share')
+    for h, (ax, name) in enumerate(zip(axs[0], names)):
+        sns.histplot(df[df['head'] == name], x='share', weights='count', bins=edges, color=f'C{h}', ax=ax)
+        ax.set_title(f"{name} (mean {float(result['mean_share'][h]):.2f})", fontsize=9)
+        ax.set_xlabel('share')
     axs[0, 0].set_ylabel('correct examples')
     fig.suptitle(title or (f"entropy of the mean share {result['share_entropy']:.2f} bits, mean per-example "
-                           f"{result['mean_example_entropy']:.2f} bits (max {math.log2(H):.2f}); {len(result['shares'])} examples"),
+                           f"{result['mean_example_entropy']:.2f} bits (max {math.log2(H):.2f}); {n} examples"),
                  fontsize=9)
     fig.tight_layout()
     return fig
 
+@themed
 def plot_example_contribution(shares_row:torch.Tensor, # one row of `result['shares']`
                               head_names:list|None=None, # one name per head
-                              title:str|None=None):
+                              title:str|None=None, # axes title (default: the entropy)
+                             )->plt.Figure:
     "Bar chart of one example's shares per head."
     s = torch.as_tensor(shares_row).float().flatten()
-    names = head_names or [f'head {h}' for h in range(len(s))]
+    names = _head_names(len(s), head_names)
     fig, ax = plt.subplots(figsize=(1 + 0.8 * len(s), 2.4))
-    ax.bar(range(len(s)), s, color=[f'C{h}' for h in range(len(s))])
-    ax.set_xticks(range(len(s))); ax.set_xticklabels(names, fontsize=8); ax.set_ylim(0, 1); ax.set_ylabel('share')
+    sns.barplot(x=names, y=s.numpy(), hue=names, palette=[f'C{h}' for h in range(len(s))], legend=False, ax=ax)
+    ax.tick_params(axis='x', labelsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel('share')
     ax.set_title(title or f'entropy {_entropy_bits(s).item():.2f} bits', fontsize=9)
     fig.tight_layout()
     return fig
