@@ -1,4 +1,4 @@
-"""`load_run`: what a pretraining checkpoint holds (config, models, views, a description of its data), without side effects.
+"""`load_run`: a checkpoint's config, models, views and data description, without side effects.
 
 Docs: https://viewexplore.github.io/viewexplore/runs.html.md"""
 
@@ -18,7 +18,7 @@ from .methods import Method, build_method
 from .train import CHECKPOINT_FORMAT, Pretrainer, _upgrade
 
 # %% auto #0
-__all__ = ['data_modality', 'DataInfo', 'Run', 'load_run']
+__all__ = ['data_modality', 'DataInfo', 'space_names', 'Run', 'load_run', 'load_trainer']
 
 # %% ../nbs/36_runs.ipynb #d200d3f3
 _SIGNALS = dict(fsdd='speech', hapt='sensors', pamap2='sensors')
@@ -63,7 +63,8 @@ class DataInfo:
                 ds = ds.subset(self.train_subset, self.test_subset, seed=self.seed)
             if len(ds.train_x) != self.n_train:
                 raise CheckpointError(f"The run was trained on {self.n_train} examples of {self.name!r}, but "
-                                      f"{self.spec!r} now has {len(ds.train_x)}; the checkpoint belongs to other data.")
+                                      f"{self.spec!r} now has {len(ds.train_x)}; the checkpoint belongs to other "
+                                      "data.")
             self._dataset = ds
         return self._dataset
 
@@ -98,6 +99,15 @@ class _DataStandIn:
     @property
     def num_classes(self)->int: return len(self.classes)
 
+# %% ../nbs/36_runs.ipynb #998c41fb
+def space_names(encoder:nn.Module, # an encoder; multi-space ones have `n_heads`
+                views:nn.Module, # the run's views; LooC views list their `heads`
+               )->list[str]:
+    "Names of the encoder's embedding spaces: 'invariant', then one per augmentation with a space of its own."
+    n = getattr(encoder, 'n_heads', 1)
+    heads = list(getattr(views, 'heads', []))
+    return ['invariant'] + [f'{h} space' for h in heads][:n - 1]
+
 # %% ../nbs/36_runs.ipynb #40867d11
 class Run:
     "A trained run, as its checkpoint describes it: config, method (eval mode, no optimisers), data description."
@@ -125,10 +135,8 @@ class Run:
 
     @property
     def head_names(self)->list[str]:
-        "Names of the encoder's embedding spaces: 'invariant', then one per augmentation with a space of its own."
-        n = getattr(self.encoder, 'n_heads', 1)
-        heads = list(getattr(self.views, 'heads', []))
-        return ['invariant'] + [f'{h} space' for h in heads][:n - 1]
+        "Names of the encoder's embedding spaces (see `space_names`)."
+        return space_names(self.encoder, self.views)
 
     def describe(self)->str:
         "What the views are, in a few words (the method's own description)."
@@ -139,12 +147,13 @@ class Run:
         return self.method.figure_views(self.data.load(), n)
 
     def trainer(self, **kwargs)->Pretrainer:
-        "A `Pretrainer` restored from the checkpoint, to continue training (this one loads data, builds optimisers and reseeds)."
+        "A `Pretrainer` restored from the checkpoint to continue training (it loads data, builds optimisers, reseeds)."
         return Pretrainer.from_checkpoint(self.path, device=str(self.device), **kwargs)
 
     def __repr__(self):
         h, w = self.data.image_size
-        return (f"Run({self.method_name!r} on {self.data.name!r} ({self.data.modality}, {self.data.channels}x{h}x{w}), "
+        d = self.data
+        return (f"Run({self.method_name!r} on {d.name!r} ({d.modality}, {d.channels}x{h}x{w}), "
                 f"epoch {self.epoch}: {self.describe()})")
 
 # %% ../nbs/36_runs.ipynb #69b33698
@@ -200,3 +209,17 @@ def load_run(path, # a checkpoint written by `viewexplore pretrain` (DIR/checkpo
     "The run in `path`: config, method (eval mode, no optimisers), views and data description; no side effects."
     p = _checkpoint_path(path)
     return _load_run(str(p.resolve()), p.stat().st_mtime_ns, str(torch.device(device)))
+
+# %% ../nbs/36_runs.ipynb #5438a840
+@functools.lru_cache(maxsize=4)
+def _load_trainer(path:str, mtime_ns:int, device:str)->Pretrainer:
+    tr = Pretrainer.from_checkpoint(path, device=device, progress=False)
+    tr.method.eval()
+    return tr
+
+def load_trainer(path, # a checkpoint written by `viewexplore pretrain` (DIR/checkpoint.pt), or its folder DIR
+                 device:str='cpu', # where the models go
+                )->Pretrainer:
+    "The `Pretrainer` saved in `path`, data and optimisers included (cached by path and modification time)."
+    p = _checkpoint_path(path)
+    return _load_trainer(str(p.resolve()), p.stat().st_mtime_ns, str(torch.device(device)))

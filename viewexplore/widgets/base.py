@@ -24,7 +24,8 @@ def ipywidgets_module():
     "The `ipywidgets` module, or an `InputError` saying how to install it."
     try: import ipywidgets
     except ImportError:
-        raise InputError("The widgets need ipywidgets: pip install 'viewexplore[widgets]' (or pip install ipywidgets).") from None
+        raise InputError("The widgets need ipywidgets: pip install 'viewexplore[widgets]' (or pip install "
+                         "ipywidgets).") from None
     return ipywidgets
 
 # %% ../../nbs/70_widgets.ipynb #cc0cadfe
@@ -36,10 +37,22 @@ class Widget:
     def widget(self):
         "The ipywidgets layout (built on first use)."
         if self._widget is None:
-            self.controls, self.outputs = {}, {}
+            self._controls, self._outputs = {}, {}
             self._widget = self._build(ipywidgets_module())
             self._render()
         return self._widget
+
+    @property
+    def controls(self)->dict:
+        "name -> the ipywidgets control (slider, menu, button) registered with `add_control` (builds the layout)."
+        if '_controls' not in self.__dict__: _ = self.widget
+        return self._controls
+
+    @property
+    def outputs(self)->dict:
+        "name -> the `ipywidgets.HTML` registered with `add_output` (builds the layout)."
+        if '_outputs' not in self.__dict__: _ = self.widget
+        return self._outputs
 
     @property
     def built(self)->bool:
@@ -63,7 +76,7 @@ class Widget:
                     attr:str|None=None, # attribute set to the control's value when the control moves
                    ):
         "Register `control` as `controls[name]`; with `attr`, moving it sets `self.<attr>`."
-        self.controls[name] = control
+        self._controls[name] = control
         if attr is not None:
             def changed(ch):
                 if ch['new'] != getattr(self, attr): setattr(self, attr, ch['new'])
@@ -72,12 +85,12 @@ class Widget:
 
     def add_output(self, name:str):
         "An `ipywidgets.HTML` registered as `outputs[name]`."
-        self.outputs[name] = ipywidgets_module().HTML()
-        return self.outputs[name]
+        self._outputs[name] = ipywidgets_module().HTML()
+        return self._outputs[name]
 
     def sync(self, name:str, value):
         "Show `value` in `controls[name]` (when built and different)."
-        if self.built and self.controls[name].value != value: self.controls[name].value = value
+        if self.built and self._controls[name].value != value: self._controls[name].value = value
 
     @property
     def html(self)->str:
@@ -105,7 +118,7 @@ def looks_like_images(x:torch.Tensor)->bool:
 
 # %% ../../nbs/70_widgets.ipynb #738bca21
 def image_to_rgb(img:torch.Tensor, # one input (C, H, W)
-                 heatmap:bool|None=None, # draw a heat map of the channel mean (None: when it does not look like an image)
+                 heatmap:bool|None=None, # a heat map of the channel mean (None: when it does not look like an image)
                  vmin:float=-2.5, # heat map: the value drawn darkest
                  vmax:float=2.5, # heat map: the value drawn brightest
                 )->np.ndarray:
