@@ -229,6 +229,7 @@ def plot_bars(data:pd.DataFrame, # long form: one row per bar, or per bar and se
     nbars = data[x].nunique() * (data[hue].nunique() if hue else 1)
     w = width or max(3., 0.55 * nbars + 1.2)
     fig, axs = plt.subplots(1, len(panels), figsize=(w * len(panels), height), squeeze=False)
+    handles = {}
     for ax, p in zip(axs[0], panels):
         d = data if p is None else data[data[col] == p]
         sns.barplot(d, x=x, y=y, hue=hue if hue else x, errorbar=errorbar, seed=0, ax=ax, legend=bool(hue),
@@ -247,7 +248,14 @@ def plot_bars(data:pd.DataFrame, # long form: one row per bar, or per bar and se
         ax.set_xlabel('')
         ax.tick_params(axis='x', labelsize=7)
         if p is not None: ax.set_title(str(p), fontsize=9)
-        if hue or refs: ax.legend(fontsize=7)
+        if ax.get_legend() is not None:                      # seaborn's legend of the bars' colours
+            leg = ax.get_legend()
+            for h, t in zip(leg.legend_handles, leg.get_texts()): handles.setdefault(t.get_text(), h)
+            leg.remove()
+        for h, label in zip(*ax.get_legend_handles_labels()): handles.setdefault(label, h)
+    if handles:                                              # one legend, beside the last panel
+        axs[0, -1].legend(list(handles.values()), list(handles), fontsize=7, loc='upper left',
+                          bbox_to_anchor=(1.01, 1), borderaxespad=0)
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
