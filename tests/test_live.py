@@ -1,0 +1,136 @@
+"""The live game and the embedding map, driven through their public state (no browser): a game that runs in the
+background, pauses, resumes, changes its budget, switches to noise, stops cleanly and saves a run that the command
+line evaluates and the map opens; the map's projections, colours, neighbours and linked selection."""
+import asyncio, json, subprocess
+from pathlib import Path
+import pytest
+import torch
+from viewexplore.core import InputError
+from viewexplore.config import PretrainConfig
+from viewexplore.train import Pretrainer
+from viewexplore.runs import load_run
+from viewexplore.widgets.live import LiveGame, game_config, plot_game_curves, plot_filmstrip
+from viewexplore.widgets.embedding_map import (EmbeddingMap, embedding_map, map_neighbours, project,
+                                               available_projections, map_points)
+
+TINY = dict(train_subset=256, test_subset=100, viewmaker_width=4, num_res_blocks=1)
+
+
+@pytest.fixture(scope='module')
+def played(tmp_path_factory):
+    "A game played in the background on an event loop, as a notebook plays it, then saved."
+    game = LiveGame(images=3, every=2, **TINY)
+    log = {}
+
+    async def play():
+        game.start()
+        assert game.state == 'running'
+        while game.run.steps < 3: await asyncio.sleep(0.01)     # trains while this coroutine waits
+        game.budget = 0.3                                        # the slider, while it runs
+        while game.run.steps < 6: await asyncio.sleep(0.01)
+        game.pause(); await game.wait()
+        log['paused_at'] = game.run.steps
+        await asyncio.sleep(0.1)
+        log['after_pause'] = game.run.steps
+        game.noise = True                                        # the toggle: Gaussian noise at the same budget
+        game.resume(steps=3); await game.wait()
+        log['noise_steps'] = game.runs['noise'].steps
+        game.noise = False
+        game.start(); await asyncio.sleep(0.05); game.stop(); await game.wait()
+    asyncio.run(asyncio.wait_for(play(), 300))
+    out = tmp_path_factory.mktemp('live') / 'run'
+    game.save(out)
+    return game, log, out
+
+
+def test_game_runs_pauses_resumes_and_stops(played):
+    game, log, _ = played
+    assert log['paused_at'] >= 6 and log['after_pause'] == log['paused_at']   # nothing trains while paused
+    assert log['noise_steps'] == 3                                            # resume(steps=3), then it paused itself
+    assert game.state == 'stopped' and not game.running and game.error is None
+    with pytest.raises(InputError, match='stopped'): game.step(1)
+    vm = game.runs['viewmaker']
+    assert [b['budget'] for b in vm.budgets] == [0.05, 0.3]
+    assert game.runs['noise'].trainer.views.distortion_budget == 0.3 == vm.trainer.viewmaker.distortion_budget
+    # the views after the change spend the new budget; the log has both players' losses at every step
+    after = [s for s in vm.snapshots if s['budget'] == 0.3]
+    assert after and abs(after[-1]['stats']['mean_abs_delta'] - 0.3) < 1e-3
+    assert len(vm.log) == vm.steps and all(l['contest'] > 0 and l['viewmaker_loss'] < 0 for l in vm.log)
+    assert all(l['viewmaker_loss'] is None for l in game.runs['noise'].log)
+    # the summary is JSON and the static pictures draw from it
+    s = json.loads(json.dumps(game.summary()))
+    assert sorted(s['runs']) == ['noise', 'viewmaker']
+    import matplotlib.pyplot as plt
+    plot_game_curves(s); plot_filmstrip(vm); plt.close('all')
+
+
+def test_saved_game_opens_in_the_cli_and_the_map(played, cli):
+    game, _, out = played
+    r = subprocess.run(cli + ['evaluate', str(out), '--probe-epochs', '1', '--no-progress'], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    ev = json.loads((out / 'evaluation.json').read_text())
+    assert ev['config']['viewing']['distortion_budget'] == 0.3
+    assert 0 < ev['knn_accuracy'] <= 100 and 0 < ev['linear_accuracy'] <= 100
+    saved = json.loads((out / 'game.json').read_text())
+    assert saved['saved'] == 'viewmaker' and saved['runs']['viewmaker']['steps'] == game.runs['viewmaker'].steps
+    run = load_run(out)
+    assert run.global_step == game.runs['viewmaker'].steps
+    m = EmbeddingMap({'live game': out}, n=100, k=4)
+    m.selected = 2
+    assert sorted(m.views) == ['live game'] and m.views['live game'].shape[0] == 4
+
+
+def test_game_trains_as_fit_does():
+    g = LiveGame(images=2, every=1, **TINY)
+    g.step(5)                                      # crosses the first epoch (4 steps): the kNN monitor runs
+    ref = Pretrainer(g.config, progress=False)
+    ref.fit(max_steps=5)
+    for a, b in zip(ref.method.state_dict().values(), g.trainer.method.state_dict().values()):
+        if torch.is_tensor(a): assert torch.equal(a, b)
+    assert [k['epoch'] for k in g.run.knn] == [0, 1]
+    with pytest.raises(InputError, match='running event loop'): g.start()
+    with pytest.raises(InputError, match='learned views'): game_config(views='expert')
+
+
+@pytest.fixture(scope='module')
+def two_runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp('runs')
+    for v in ['viewmaker', 'noise']:
+        t = Pretrainer(PretrainConfig(views=v, epochs=1, batch_size=64, **TINY), out_dir=d / v, progress=False)
+        t.fit()
+    return {v: d / v for v in ['viewmaker', 'noise']}
+
+
+def test_projections():
+    f = torch.randn(100, 8, generator=torch.Generator().manual_seed(0)) * torch.tensor([10., 3, 1, 1, .5, .5, .1, .1])
+    p = project(f)
+    assert p['points'].shape == (100, 2) and p['explained'][0] > p['explained'][1]
+    assert torch.corrcoef(torch.stack([p['points'][:, 0], f[:, 0]]))[0, 1] > 0.99   # the first axis: the widest feature
+    for name, ok in available_projections().items():
+        if ok is True: assert project(f, name)['points'].shape == (100, 2)
+        else:
+            with pytest.raises(InputError, match='pip install'): project(f, name)
+
+
+def test_map_colours_neighbours_and_linked_selection(two_runs):
+    m = EmbeddingMap(two_runs, n=100, k=4)
+    assert m.names == ['viewmaker', 'noise'] and m.labels.tolist() == load_run(two_runs['noise']).data.test(100)[1].tolist()
+    _ = m.widget
+    m._scatters['noise'].selected = 9              # what a click in the browser sends
+    assert m.selected == 9 and m._scatters['viewmaker'].selected == 9
+    for name in m.names:                           # neighbours in the full space, the point itself excluded
+        f = m.map['maps'][name]['features']
+        assert m.neighbours[name]['index'].tolist() == (f @ f[9]).topk(5).indices[1:].tolist()
+        assert m._scatters[name].highlighted == m.neighbours[name]['index'].tolist()
+    assert "data-index='9'" in m.html
+    m._scatters['viewmaker'].selection = [3, 1, 2]  # a dragged box, in one map, selects in both
+    assert m.selection == [1, 2, 3] and m._scatters['noise'].selection == [1, 2, 3]
+    m.colour_by = 'rotation'
+    assert m.map['label_names'] == ['0°', '90°', '180°', '270°'] and m.selected is None
+    with pytest.raises(InputError, match='RGB'): m.colour_by = 'hue'
+    assert m.colour_by == 'rotation' and 'RGB' in m.html
+    emap = embedding_map(two_runs, n=100)
+    nb = map_neighbours(emap, 0, 4)
+    assert all(0 not in r['index'].tolist() for r in nb.values())
+    assert map_points(load_run(two_runs['noise']).data.load(), n=5)['images'].shape == (5, 1, 28, 28)
