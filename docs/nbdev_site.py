@@ -18,6 +18,7 @@ from fastcore.nbio import mk_cell, read_nb
 import nbdev.showdoc
 from nbdev.showdoc import BasicMarkdownRenderer
 from nbdev.process import NBProcessor
+from nbdev.config import get_config
 from nbdev.processors import FilterDefaults, add_links, add_show_docs, cell_lang, exec_show_docs, insert_warning
 
 DOC_TAG = 'vx-doc'          # tag of the markdown cell holding one `show_doc` (CSS class celltag_vx-doc on the page)
@@ -168,22 +169,42 @@ class add_show_docs_in_order(add_show_docs):
             if j - i > 1: cells[i:j] = cells[i:j][::-1]
             i = max(j, i + 1)
 
+def _default_exp(nb)->str|None:
+    "The notebook's `#| default_exp` module (read from the parsed directives: the source lines are rewritten by then)."
+    return next((c.directives_['default_exp'] for c in nb.cells
+                 if c.cell_type == 'code' and c.get('directives_', {}).get('default_exp')), None)
+
 class exec_show_docs_only(exec_show_docs):
-    """nbdev's `exec_show_docs`, executing only what `show_doc` needs: exported cells, the import statements of other
-    cells (nbdev runs a whole cell that mixes imports and code), and the `show_doc` cells, whose outputs are replaced.
-    Every other cell keeps the outputs saved in the notebook."""
+    """nbdev's `exec_show_docs`, executing only what `show_doc` needs, and documenting the library's objects.
+    The notebook's module (`#| default_exp`) is imported instead of running its exported cells (the same code, as
+    scripts/check-sync guarantees, but objects whose source docments can read, classes included); other cells run
+    only their import statements (nbdev runs a whole cell that mixes imports and code); `show_doc` cells run and
+    their outputs are replaced. Every other cell keeps the outputs saved in the notebook."""
+    def begin(self):
+        super().begin()
+        if not hasattr(self, 'k') or not (mod := _default_exp(self.nb)): return
+        lib = get_config().lib_path.name
+        self._run(f"import importlib as _il\n_m = _il.import_module('{lib}.{mod}')\n"
+                  "globals().update({k: v for k, v in vars(_m).items() if not k.startswith('__')})")
+
+    def _run(self, code:str, cell=None):
+        outs = self.k.run(code)
+        if e := self.k.exc:
+            where = f", cell {cell.idx_}" if cell is not None else ''
+            raise RuntimeError(f"{getattr(self.nb, 'path_', 'notebook')}{where}:\n{code}\n{type(e).__name__}: {e}") from e
+        return outs
+
     def __call__(self, cell):
         if not self.nb.has_docs_ or not hasattr(self, 'k') or cell.cell_type != 'code' or cell_lang(cell) != 'python': return
         if str(cell.directives_.get('eval', '')).lower() == 'false' or not (trees := cell.parsed_()): return
-        if any(isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', '') == 'show_doc'
-               for t in trees):
+        if cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}:
+            if not _default_exp(self.nb): self._run(cell.source, cell)
+        elif any(isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', '') == 'show_doc'
+                 for t in trees):
             self.k.cell(cell)
-        elif cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}: self.k.run(cell.source)
+            if e := self.k.exc: raise RuntimeError(f"{getattr(self.nb, 'path_', 'notebook')}, cell {cell.idx_}: {e!r}") from e
         elif imps := [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]:
-            self.k.run('\n'.join(ast.unparse(t) for t in imps))
-        else: return
-        if e := self.k.exc:
-            raise RuntimeError(f"{getattr(self.nb, 'path_', 'notebook')}, cell {cell.idx_}:\n{cell.source}\n{type(e).__name__}: {e}") from e
+            self._run('\n'.join(ast.unparse(t) for t in imps), cell)
 
 class SiteFilter(FilterDefaults):
     "nbdev's documentation processors, less the two that only make sense for a Quarto site."
