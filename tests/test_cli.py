@@ -3,7 +3,8 @@ import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 import torch
-from viewexplore.core import load_checkpoint, CheckpointError, atomic_save
+from viewexplore.core import load_checkpoint, CheckpointError
+from viewexplore.storage import atomic_save
 
 TINY = ['--train-subset', '300', '--test-subset', '100', '--batch-size', '100', '--viewmaker-width', '8',
         '--num-res-blocks', '1', '--probe-epochs', '2', '--no-progress']
@@ -208,3 +209,177 @@ def test_speech_and_sensor_spectrograms_train_from_the_command_line(cli, tmp_pat
         assert torch.allclose((t.views(x) - x).abs().mean((1, 2, 3)), torch.full((8,), 0.05), atol=1e-3)
     r = subprocess.run(cli + ['pretrain', '--data', data, '--method', 'looc', '--out', str(tmp_path / 'l')], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and 'method pairs' in r.stderr
+
+
+# ---- your own data from the command line: a folder of WAV files, sensor recordings in .npz / .csv -----------------
+OWN_TINY = ['--epochs', '1', '--batch-size', '8', '--viewmaker-width', '4', '--num-res-blocks', '1', '--probe-epochs', '1',
+            '--no-progress']
+
+
+def write_wav(path, freq, seconds=0.4, rate=8000):
+    import wave
+    import numpy as np
+    t = np.arange(int(seconds * rate)) / rate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), 'wb') as w:
+        w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
+        w.writeframes((0.3 * np.sin(2 * np.pi * freq * t) * 32767).astype('<i2').tobytes())
+
+
+def wav_folder(root):
+    "Two classes in class folders, three speakers named in the file names, four takes each."
+    for spk in ('ann', 'bob', 'cy'):
+        for i in range(4):
+            write_wav(root / 'low' / f'{spk}_{i}.wav', 250 + 30 * i)
+            write_wav(root / 'high' / f'{spk}_{i}.wav', 1800 + 60 * i)
+    return root
+
+
+def sensor_arrays(n_subjects=3, seconds=8, rate=50, seed=0):
+    "Per-sample recordings: walking is a 2 Hz oscillation, sitting small noise; three channels."
+    import numpy as np
+    g = np.random.default_rng(seed)
+    t = np.arange(seconds * rate) / rate
+    xs, labels, subjects = [], [], []
+    for s in range(1, n_subjects + 1):
+        for act in ('walking', 'sitting'):
+            sig = np.sin(2 * np.pi * 2 * t)[:, None] * [1, .5, .2] if act == 'walking' else np.zeros((len(t), 3))
+            xs.append(sig + .05 * g.standard_normal((len(t), 3)))
+            labels += [act] * len(t)
+            subjects += [s] * len(t)
+    return np.concatenate(xs).astype(np.float32), np.array(labels), np.array(subjects)
+
+
+def own_env(tmp_path):
+    return dict(os.environ, VIEWEXPLORE_CACHE=str(tmp_path / 'cache'))
+
+
+def cached_files(tmp_path):
+    return sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / 'cache').rglob('*') if p.is_file())
+
+
+def test_own_wav_folder_trains_and_its_checkpoint_rebuilds_the_data(cli, tmp_path):
+    data = wav_folder(tmp_path / 'tones')
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', str(data), *OWN_TINY, '--out', str(out)], capture_output=True, text=True,
+                       timeout=600, env=own_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert 'speech examples' in r.stderr
+    m = json.loads((out / 'metrics.json').read_text())
+    assert m['config']['data'] == str(data) and m['epochs_trained'] == 1
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    assert ck['data']['classes'] == ['high', 'low'] and ck['data']['n_train'] + 0 > 0
+    # evaluate rebuilds the data from the config in a fresh process and gets the same kNN accuracy
+    r = subprocess.run(cli + ['evaluate', str(out), '--probe-epochs', '1', '--no-progress'], capture_output=True, text=True,
+                       timeout=600, env=own_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / 'evaluation.json').read_text())['knn_accuracy'] == pytest.approx(m['knn_accuracy'])
+
+
+@pytest.mark.parametrize('labels', ['regex', 'csv'])
+def test_own_wav_folder_with_labels_and_a_held_out_speaker(cli, tmp_path, labels):
+    data = wav_folder(tmp_path / 'tones')
+    if labels == 'csv':   # labels from a CSV file (here the opposite of the folders, to see that it is what is used)
+        rows = ['filename,label,speaker'] + [f'{f.relative_to(data).as_posix()},{"up" if f.parent.name == "low" else "down"},'
+                                             f'{f.stem.split("_")[0]}' for f in sorted(data.rglob('*.wav'))]
+        (data / 'labels.csv').write_text('\n'.join(rows) + '\n')
+        how, classes = 'labels.csv', ['down', 'up']
+    else: how, classes = r'(?P<label>[a-z]+)/(?P<speaker>[a-z]+)_\d+\.wav', ['high', 'low']
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', str(data), '--labels', how, '--split', 'speaker:cy', *OWN_TINY,
+                              '--out', str(out)], capture_output=True, text=True, timeout=600, env=own_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    spec = json.loads((out / 'config.json').read_text())['data']
+    assert spec.startswith(str(data) + '?') and 'split=speaker%3Acy' in spec
+    from viewexplore.data import load_dataset
+    ds = load_dataset(spec)   # what the run trained on, rebuilt from its config
+    assert ds.classes == classes and ds.group_names == ['ann', 'bob', 'cy'] and len(ds.test_x) == 8
+    assert load_checkpoint(out / 'checkpoint.pt')['data']['n_train'] == 16
+
+
+@pytest.mark.parametrize('form', ['npz', 'csv'])
+def test_own_sensor_recordings_train_with_window_hop_and_subject_split(cli, tmp_path, form):
+    import numpy as np
+    x, labels, subjects = sensor_arrays()
+    if form == 'npz':
+        data = tmp_path / 'rec.npz'
+        np.savez(data, signals=x, labels=labels, subjects=subjects, rate=50)
+        rate = []
+    else:   # one CSV per person, without a time column: the rate comes from --rate
+        data = tmp_path / 'csvs'
+        data.mkdir()
+        for s in (1, 2, 3):
+            k = subjects == s
+            lines = ['subject,label,ax,ay,az'] + [f'{s},{lab},{a:.6f},{b:.6f},{c:.6f}' for (a, b, c), lab in zip(x[k], labels[k])]
+            (data / f'person{s}.csv').write_text('\n'.join(lines) + '\n')
+        rate = ['--rate', '50']
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', str(data), *rate, '--window', '1', '--hop', '0.5', '--split', 'subject:3',
+                              *OWN_TINY, '--out', str(out)], capture_output=True, text=True, timeout=600, env=own_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert 'sensor examples' in r.stderr
+    spec = json.loads((out / 'config.json').read_text())['data']
+    assert 'window=1.0' in spec and 'hop=0.5' in spec and 'split=subject%3A3' in spec
+    ck = load_checkpoint(out / 'checkpoint.pt')
+    # 8 s per activity, 1 s windows every 0.5 s: 15 windows per activity and person; persons 1 and 2 train
+    assert ck['data']['n_train'] == 2 * 2 * 15 and ck['data']['channels'] == 3 and ck['data']['classes'] == ['sitting', 'walking']
+    assert cached_files(tmp_path) == []
+
+
+def test_named_sets_take_their_split_from_split(cli, tmp_path):
+    from conftest import SHARED_DATA
+    if not (SHARED_DATA / 'hapt_raw_50hz.npz').is_file(): pytest.skip(f"hapt_raw_50hz.npz not found in {SHARED_DATA}")
+    env = dict(own_env(tmp_path), VIEWEXPLORE_DATA=str(SHARED_DATA))
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', 'hapt', '--split', 'subject:9,10', '--epochs', '0', '--train-subset', '64',
+                              '--test-subset', '32', '--probe-epochs', '1', '--no-progress', '--out', str(out)],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / 'config.json').read_text())['data'] == 'hapt:subject:9,10'
+
+
+def _bad_data(tmp_path, case):
+    import numpy as np
+    x, labels, subjects = sensor_arrays(n_subjects=2)
+    if case == 'unreadable wav':
+        d = wav_folder(tmp_path / 'tones')
+        (d / 'low' / 'broken.wav').write_bytes(b'RIFF\x10\x00\x00\x00WAVEjunk')
+        return [str(d)], 'broken.wav'
+    if case == 'labels missing (npz)':
+        np.savez(tmp_path / 'rec.npz', signals=x, subjects=subjects, rate=50)
+        return [str(tmp_path / 'rec.npz')], "rec.npz has no 'labels' array"
+    if case == 'labels missing (csv)':
+        (tmp_path / 'c').mkdir()
+        (tmp_path / 'c' / 'a.csv').write_text('ax,ay\n0.1,0.2\n')
+        return [str(tmp_path / 'c')], "a.csv: no 'label' column"
+    if case == 'wav not in a class folder':
+        write_wav(tmp_path / 'flat' / 'x.wav', 440)
+        return [str(tmp_path / 'flat')], 'x.wav is not in a class folder'
+    if case == 'channels differ':
+        (tmp_path / 'c').mkdir()
+        (tmp_path / 'c' / 'a.csv').write_text('label,ax,ay,az\nwalk,0.1,0.2,0.3\n')
+        (tmp_path / 'c' / 'b.csv').write_text('label,ax,ay\nwalk,0.1,0.2\n')
+        return [str(tmp_path / 'c'), '--rate', '50'], 'b.csv has 2 channels (ax, ay) but'
+    if case == 'no full window':
+        np.savez(tmp_path / 'rec.npz', signals=x, labels=labels, subjects=subjects, rate=20)
+        return [str(tmp_path / 'rec.npz'), '--window', '1'], 'a window of 1 s at 20 samples per second is 20 samples'
+    if case == 'no rate':
+        np.savez(tmp_path / 'rec.npz', signals=x, labels=labels)
+        return [str(tmp_path / 'rec.npz')], '--rate'
+    if case == 'window for a named set':
+        return ['fashion-mnist-mini', '--window', '2'], 'apply to your own files, not to the named dataset'
+    if case == 'unknown subject':
+        np.savez(tmp_path / 'rec.npz', signals=x, labels=labels, subjects=subjects, rate=50)
+        return [str(tmp_path / 'rec.npz'), '--split', 'subject:7'], 'Subjects [7]'
+    raise ValueError(case)
+
+
+@pytest.mark.parametrize('case', ['unreadable wav', 'labels missing (npz)', 'labels missing (csv)', 'wav not in a class folder',
+                                  'channels differ', 'no full window', 'no rate', 'window for a named set', 'unknown subject'])
+def test_bad_own_data_gives_one_line_errors_and_leaves_nothing(cli, tmp_path, case):
+    data, message = _bad_data(tmp_path, case)
+    out = tmp_path / 'r'
+    r = subprocess.run(cli + ['pretrain', '--data', *data, '--out', str(out), '--no-progress'], capture_output=True, text=True,
+                       timeout=600, env=own_env(tmp_path))
+    assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not out.exists() and cached_files(tmp_path) == []   # nothing partial left behind

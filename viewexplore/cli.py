@@ -6,15 +6,17 @@ Docs: https://viewexplore.github.io/viewexplore/cli.html.md"""
 
 # %% ../nbs/60_cli.ipynb #f8ce470a
 from __future__ import annotations
-import argparse, dataclasses, json, os, platform, shlex, sys, time
+import argparse, dataclasses, inspect, json, os, platform, shlex, sys, time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 import torch
 import viewexplore
-from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, atomic_write_text,
-                              load_checkpoint, is_main_process, is_distributed, world_size)
-from .data import DATASETS, load_dataset
+from fastcore.docments import docments
+from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, load_checkpoint,
+                              is_main_process, is_distributed, world_size)
+from .storage import atomic_write_text
+from .data import DATASETS, load_dataset, data_spec
 from .views import VIEW_KINDS, EXPERT_BACKENDS
 from .models import ENCODERS
 from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
@@ -32,11 +34,35 @@ _CHOICES = dict(views=tuple(VIEW_KINDS), objective=OBJECTIVES, mode=MODES, encod
                 simclr_variant=SIMCLR_VARIANTS, precision=PRECISIONS, texture_method=TEXTURE_METHODS,
                 expert_backend=EXPERT_BACKENDS)
 
+def _fields_docments(cls)->dict:
+    "The comment after each field of the dataclass `cls`, read by fastcore's `docments`."
+    names = [f.name for f in dataclasses.fields(cls)]
+    if set(names) <= set(inspect.signature(cls).parameters): return docments(cls, returns=False)
+    # a dataclass with its own __init__(**options) (PretrainConfig): docments reads the fields' comments from the
+    # class's source, but takes the parameter names from the signature, so lend it one for the moment
+    cls.__signature__ = inspect.Signature([inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names])
+    try: return docments(cls, returns=False)
+    finally: del cls.__signature__
+
 def _field_help()->dict:
-    "Help text of every option, taken from the comment after it in the configuration's source."
-    import inspect, re
-    src = ''.join(inspect.getsource(c) for c in (PretrainConfig, *GROUPS.values()))
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(\w+):[^\n=]+=[^\n#]*#\s*([^\n]*)$', src, re.M)}
+    "Help text of every option: the comment after it in the configuration's source."
+    out = {}
+    for c in (PretrainConfig, *GROUPS.values()): out.update({k: v for k, v in _fields_docments(c).items() if v})
+    return out
+
+_DATA_OPTIONS = {
+    '--split': dict(help="named sets: speaker:NAME[,NAME] (fsdd) or subject:K[,L] (hapt); a WAV folder: random, "
+                         "speaker:NAME[,NAME] or fsdd; sensor recordings: random or subject:K[,L] (default: the set's own)"),
+    '--labels': dict(help="a WAV folder's labels: a CSV file (filename,label[,speaker]) or a regular expression with "
+                          "(?P<label>...) and optionally (?P<speaker>...) matched against the file paths "
+                          "(default: class folders)"),
+    '--rate': dict(type=float, metavar='HZ', help="sensor recordings: samples per second (default: the file's rate "
+                                                  "array or time column)"),
+    '--window': dict(type=float, metavar='SECONDS', help='sensor recordings: window length (default: 2)'),
+    '--hop': dict(type=float, metavar='SECONDS', help='sensor recordings: seconds between windows (default: half a window)'),
+    '--test-fraction': dict(type=float, metavar='X', help='with a random split: share of each class held out (default: 0.2; '
+                                                         'image folders: 0.1)'),
+}
 
 def _bool(s:str)->bool:
     if s.lower() in ('1', 'true', 'yes', 'on'): return True
@@ -59,7 +85,10 @@ def build_parser()->argparse.ArgumentParser:
                          description="Pretrain an encoder with contrastive learning on fixed or learned views (--method pairs, the viewmaker\n"
                                      "paper) or with MoCo / LooC (--method moco, moco++, looc, looc++ and --augment), then evaluate it\n"
                                      "with a linear probe and a kNN monitor.\n\n--data is one of:\n" + datasets +
-                                     "\n  or a path to an image folder (train/<class>/*, test/<class>/*, or <class>/*).\n\n"
+                                     "\n  or a path: a folder of images (train/<class>/*, test/<class>/*, or <class>/*) or a .tar.gz of\n"
+                                     "  one; a folder of .wav files (labels from class folders, --labels FILE.csv or --labels REGEX);\n"
+                                     "  a .npz or .csv file, or a folder of .csv files, of sensor recordings (see viewexplore.sensors,\n"
+                                     "  'Your own recordings'; --rate, --window, --hop).\n\n"
                                      "--views (with --method pairs) is one of:\n" + views)
     helps = _field_help()
     choices = dict(_CHOICES, method=tuple(method_names()))
@@ -72,6 +101,9 @@ def build_parser()->argparse.ArgumentParser:
         elif t == 'int': pre.add_argument(name, type=int, metavar='N', help=h)
         elif t == 'float': pre.add_argument(name, type=float, metavar='X', help=h)
         else: pre.add_argument(name, help=h)
+    own = pre.add_argument_group('your own data (with --data PATH) and the splits of named sets',
+                                 'They become part of the --data string that config.json and the checkpoint keep.')
+    for name, kw in _DATA_OPTIONS.items(): own.add_argument(name, **kw)
     pre.add_argument('--out', required=True, help='output directory for config.json, checkpoint.pt, metrics.json and views.png')
     pre.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint (its options come from the checkpoint; only --epochs and --device may be given)')
     pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}', help='run the kNN monitor after every epoch (default: true)')
@@ -109,6 +141,17 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     fig.savefig(path, dpi=110, bbox_inches='tight')
     plt.close(fig)
 
+# %% ../nbs/60_cli.ipynb #ef633047
+def _data_from_args(args, given:dict)->str|None:
+    "The --data string with --split, --labels, --rate, --window, --hop and --test-fraction folded in (None: none given)."
+    own = {k: getattr(args, k, None) for k in ('split', 'labels', 'rate', 'window', 'hop', 'test_fraction')}
+    own = {k: v for k, v in own.items() if v is not None}
+    if not own: return None
+    if args.resume:
+        raise InputError("When resuming, the data come from the checkpoint; drop "
+                         + ', '.join('--' + k.replace('_', '-') for k in own) + ".")
+    return data_spec(given.get('data', PretrainConfig().data), **own)
+
 # %% ../nbs/60_cli.ipynb #9623f0de
 def pretrain(args)->dict:
     "Run `viewexplore pretrain`; returns the metrics it wrote."
@@ -118,6 +161,7 @@ def pretrain(args)->dict:
     t0 = time.time()
     names = [k for k, _, _ in PretrainConfig.options()]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if (spec := _data_from_args(args, given)) is not None: given['data'] = spec
     if args.resume:
         if not ck.exists(): raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
         extra = sorted(set(given) - {'epochs', 'device'})
@@ -136,7 +180,8 @@ def pretrain(args)->dict:
         trainer = Pretrainer(cfg, data=data, out_dir=out, progress=progress)
         if is_main_process():
             procs = f", {world_size()} processes" if world_size() > 1 else ''
-            print(f"Pretraining on {trainer.data.name} ({len(trainer.data.train_x)} images, {trainer.device}{procs}); "
+            n = len(trainer.data.train_x)
+            print(f"Pretraining on {trainer.data.name} ({n} {trainer.data.modality} examples, {trainer.device}{procs}); "
                   f"writing to {out}/", file=sys.stderr)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()

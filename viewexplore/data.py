@@ -23,7 +23,7 @@ from .sensors import load_hapt, load_pamap2, load_sensor_recordings, SENSOR_FILE
 
 # %% auto #0
 __all__ = ['MODALITIES', 'LOADERS', 'DATASETS', 'DATA_OPTIONS', 'DatasetLoader', 'register_dataset', 'data_kind',
-           'parse_data_spec', 'data_spec', 'load_dataset']
+           'parse_data_spec', 'data_spec', 'load_dataset', 'dataset_modality']
 
 # %% ../nbs/09_data.ipynb #b0f0b66c
 MODALITIES = ('image', 'speech', 'sensor')
@@ -221,3 +221,16 @@ def load_dataset(name:str, # a name in DATASETS (with its split), or a path: see
     if ds.modality != entry.modality:
         raise RuntimeError(f"The loader of {entry.name} is registered as {entry.modality} but gave {ds.modality} data.")
     return ds if size is None else ds.resized(size)
+
+# %% ../nbs/09_data.ipynb #d45d99e6
+_KIND_MODALITY = dict(images='image', wav='speech', sensors='sensor')
+
+def dataset_modality(name:str # what `load_dataset` takes: a name (with its split) or a path (with options)
+                    )->str:
+    "The modality `load_dataset(name)` gives ('image', 'speech' or 'sensor'), found without loading the data."
+    base = str(name).partition(':')[0]
+    if isinstance(name, str) and (entry := LOADERS.get(_canon(base))) is not None: return entry.modality
+    kind, path, _ = parse_data_spec(name) if isinstance(name, str) else (None, name, {})
+    if kind is None and not Path(path).expanduser().exists():
+        raise InputError(f"Unknown dataset {str(name)!r}: it is neither one of {', '.join(DATASETS)} nor an existing path.")
+    return _KIND_MODALITY[kind or data_kind(path)]

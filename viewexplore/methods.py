@@ -180,7 +180,7 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
     "The view function of `config.views` for `data` (images or spectrograms), and the viewmaker inside it."
     cfg, d = config, data
     args = (d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width)
-    if not d.train_x.is_floating_point(): return make_views(cfg.views, *args, expert_backend=cfg.expert_backend)
+    if d.modality == 'image': return make_views(cfg.views, *args, expert_backend=cfg.expert_backend)
     if cfg.views in ('cropflip', 'cropflip+viewmaker'):
         raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), "
                          "noise, combined or waveform.")
@@ -191,10 +191,9 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
         from viewexplore.audio import WaveformViews
         return WaveformViews.from_dataset(d), None
     if cfg.views in ('viewmaker', 'noise'): return make_views(cfg.views, *args, clamp=False)
-    from viewexplore.audio import SpecAugment
+    from viewexplore.signals import SpecAugment
     from viewexplore.sensors import spectral_mask_views
-    speech = getattr(d, 'group_kind', '') == 'speaker'
-    base = SpecAugment(noise_std=cfg.mask_noise) if speech else spectral_mask_views(cfg.mask_noise)
+    base = SpecAugment(noise_std=cfg.mask_noise) if d.modality == 'speech' else spectral_mask_views(cfg.mask_noise)
     if cfg.views == 'expert': return base, None
     vm = Viewmaker(d.channels, cfg.distortion_budget, cfg.num_res_blocks, clamp=False, width=cfg.viewmaker_width)
     return CombinedViews(base, vm), vm
@@ -275,7 +274,7 @@ class MoCoMethod(Method):
     "MoCo v2, MoCo++, LooC and LooC++ (Xiao et al., 2021): query and key encoders, one queue per embedding space."
     @classmethod
     def check_config(cls, c:PretrainConfig, data:ImageDataset):
-        if data.train_x.is_floating_point():
+        if data.modality != 'image':
             raise InputError(f"--method {c.method} uses image augmentations; for {data.name} use --method pairs.")
         heads, base, shared = _names(c.augment), _names(c.base_augment), _names(c.shared_augment)
         base_ok = [n for n in AUGMENT_ORDER if n != 'viewmaker']
