@@ -1,4 +1,4 @@
-"""What a representation kept and what it threw away: rotation and colour probes, few-shot classification, nearest-neighbour retrieval, corruption robustness and per-head contributions (the LooC paper's evaluations).
+"""What a representation kept and what it threw away: the LooC paper's probes, few-shot, retrieval, corruptions, heads.
 
 Docs: https://viewexplore.github.io/viewexplore/evaluations.html.md"""
 
@@ -86,7 +86,8 @@ def _check_rgb(x, what:str):
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise InputError(f"{what} needs RGB images shaped (N, 3, H, W), got {shape}. Hue is undefined for "
                          "grayscale (1-channel) images; use a colour dataset.")
-    if not x.is_floating_point(): raise InputError(f"{what} needs float images in [0, 1], got {x.dtype}; use to_float(x).")
+    if not x.is_floating_point():
+        raise InputError(f"{what} needs float images in [0, 1], got {x.dtype}; use to_float(x).")
 
 # %% ../nbs/42_evaluations.ipynb #f0052f62
 HUE_ROTATIONS = ('hue +0°', 'hue +90°', 'hue +180°', 'hue +270°')
@@ -124,13 +125,18 @@ def hue_probe(encoder:Encoder, # the frozen encoder (3 input channels)
 # %% ../nbs/42_evaluations.ipynb #2b9780f0
 def _t_two_sided(t:float, df:int)->float:
     "P(|T| <= t) for Student's t with `df` (a whole number) degrees of freedom."
-    th = math.atan(t / math.sqrt(df)); s, c = math.sin(th), math.cos(th)
+    th = math.atan(t / math.sqrt(df))
+    s, c = math.sin(th), math.cos(th)
     if df % 2:
         term, tot = c, (c if df > 1 else 0.)
-        for j in range(3, df - 1, 2): term *= (j - 1) / j * c * c; tot += term
+        for j in range(3, df - 1, 2):
+            term *= (j - 1) / j * c * c
+            tot += term
         return 2 / math.pi * (th + s * tot)
     term, tot = 1., 1.
-    for j in range(2, df - 1, 2): term *= (j - 1) / j * c * c; tot += term
+    for j in range(2, df - 1, 2):
+        term *= (j - 1) / j * c * c
+        tot += term
     return s * tot
 
 def student_t_quantile(p:float, # probability, in (0, 1)
@@ -179,13 +185,16 @@ def _support_sets(y:torch.Tensor, num_classes:int, shot:int, trials:int, g:torch
 def _fit_logistic(xs:torch.Tensor, ys:torch.Tensor, num_classes:int, steps:int, lr:float, weight_decay:float):
     "Batched multinomial logistic regression: xs (T, n, d), ys (T, n) -> weights (T, d, C) and biases (T, 1, C)."
     T, _, d = xs.shape
-    w = torch.zeros(T, d, num_classes, requires_grad=True); b = torch.zeros(T, 1, num_classes, requires_grad=True)
+    w = torch.zeros(T, d, num_classes, requires_grad=True)
+    b = torch.zeros(T, 1, num_classes, requires_grad=True)
     opt = torch.optim.Adam([w, b], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
             logits = torch.baddbmm(b, xs, w)
             loss = F.cross_entropy(logits.flatten(0, 1), ys.flatten()) * T + weight_decay * (w * w).sum()
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
     return w.detach(), b.detach()
 
 @torch.no_grad()
@@ -278,8 +287,9 @@ def retrieve(encoder:Encoder|None, # an `Encoder`, or None when `query` and `gal
     "Indices (Q, k) of the `k` gallery items most cosine-similar to each query, and their similarities (Q, k)."
     if encoder is None:
         if query.ndim != 2 or gallery.ndim != 2 or query.shape[1] != gallery.shape[1]:
-            raise InputError(f"Without an encoder, query and gallery must be feature matrices (N, d) of the same width, got "
-                             f"{tuple(query.shape)} and {tuple(gallery.shape)}. Pass an Encoder to retrieve images.")
+            raise InputError(f"Without an encoder, query and gallery must be feature matrices (N, d) of the same "
+                             f"width, got {tuple(query.shape)} and {tuple(gallery.shape)}. Pass an Encoder to retrieve "
+                             "images.")
         q, gal = query.float(), gallery.float()
     else: q, gal = embed(encoder, query, kind), embed(encoder, gallery, kind)
     if not 1 <= k <= len(gal): raise InputError(f"k must be between 1 and the gallery size {len(gal)}, got {k}.")
@@ -299,10 +309,13 @@ def _imshow(ax, img:torch.Tensor):
     img = to_float(img.detach().cpu())
     if img.shape[0] == 1: ax.imshow(img[0].numpy(), cmap='gray', vmin=0, vmax=1, interpolation='nearest')
     else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1).numpy(), interpolation='nearest')
-    ax.set_xticks([]); ax.set_yticks([])
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 def _frame(ax, colour:str, width:float=2.5):
-    for s in ax.spines.values(): s.set_edgecolor(colour); s.set_linewidth(width)
+    for s in ax.spines.values():
+        s.set_edgecolor(colour)
+        s.set_linewidth(width)
 
 def plot_retrievals(query_images:torch.Tensor, # (Q, C, H, W) uint8 or float images
                     gallery_images:torch.Tensor, # (G, C, H, W)
@@ -325,10 +338,14 @@ def plot_retrievals(query_images:torch.Tensor, # (Q, C, H, W) uint8 or float ima
         c0 = b * (k + 2)
         axs[0, c0 + (k + 1) // 2].set_title(name, fontsize=10, pad=14)
         for q in range(nq):
-            ax = axs[q, c0]; _imshow(ax, query_images[q]); _frame(ax, 'black')
-            if classes is not None and query_labels is not None: ax.set_xlabel(classes[int(query_labels[q])], fontsize=7)
+            ax = axs[q, c0]
+            _imshow(ax, query_images[q])
+            _frame(ax, 'black')
+            if classes is not None and query_labels is not None:
+                ax.set_xlabel(classes[int(query_labels[q])], fontsize=7)
             for j in range(k):
-                ax = axs[q, c0 + 1 + j]; _imshow(ax, gallery_images[idx[q, j]])
+                ax = axs[q, c0 + 1 + j]
+                _imshow(ax, gallery_images[idx[q, j]])
                 ax.set_xlabel(f'{float(sims[q, j]):.2f}', fontsize=7)
                 if labelled: _frame(ax, 'tab:green' if gallery_labels[idx[q, j]] == query_labels[q] else 'tab:red')
         if b < len(names) - 1:
@@ -347,17 +364,21 @@ CORRUPTION_PARAMS = dict(
     shot_noise=dict(params='photons per unit intensity', values=(500, 250, 100, 75, 50)),
     impulse_noise=dict(params='share of salt-and-pepper pixels', values=(0.01, 0.02, 0.03, 0.05, 0.07)),
     gaussian_blur=dict(params='sigma (px)', values=(0.4, 0.6, 0.7, 0.8, 1.0)),
-    defocus_blur=dict(params='disk radius (px), anti-alias sigma', values=((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1))),
-    motion_blur=dict(params='length (px), sigma (px); random angle', values=((10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3))),
+    defocus_blur=dict(params='disk radius (px), anti-alias sigma',
+                      values=((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1))),
+    motion_blur=dict(params='length (px), sigma (px); random angle',
+                     values=((10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3))),
     fog=dict(params='fog strength, spectral decay', values=((0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75))),
     brightness=dict(params='added to HSV value', values=(0.05, 0.1, 0.15, 0.2, 0.3)),
     snow=dict(params='flake mean, std, zoom, threshold, length (px), sigma (px), image kept',
-              values=((0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
-                      (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8))),
+              values=((0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9),
+                      (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9), (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85),
+                      (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8))),
     contrast=dict(params='contrast kept', values=(0.75, 0.5, 0.4, 0.3, 0.15)),
     pixelate=dict(params='resolution kept', values=(0.95, 0.9, 0.85, 0.75, 0.65)),
     jpeg_compression=dict(params='JPEG quality', values=(80, 65, 58, 50, 40)),
-    elastic_transform=dict(params='RMS displacement (px), smoothness sigma (px)', values=((0.4, 3), (0.6, 3), (0.8, 3), (1.0, 3), (1.2, 3))),
+    elastic_transform=dict(params='RMS displacement (px), smoothness sigma (px)',
+                           values=((0.4, 3), (0.6, 3), (0.8, 3), (1.0, 3), (1.2, 3))),
 )
 CORRUPTION_FAMILY = {n: f for f, names in CORRUPTIONS.items() for n in names}
 
@@ -373,7 +394,8 @@ def _conv_same(x:torch.Tensor, k:torch.Tensor)->torch.Tensor:
 def _gauss1d(sigma:float)->torch.Tensor:
     r = max(1, math.ceil(3 * sigma))
     t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-t * t / (2 * sigma * sigma)); return k / k.sum()
+    k = torch.exp(-t * t / (2 * sigma * sigma))
+    return k / k.sum()
 
 def _gaussian_blur(x:torch.Tensor, sigma:float)->torch.Tensor:
     k = _gauss1d(sigma)
@@ -390,7 +412,7 @@ def _motion_kernels(angles:torch.Tensor, length:float, sigma:float)->torch.Tenso
     return k / k.sum((1, 2), keepdim=True)
 
 def _spectral_noise(n:int, h:int, w:int, decay:float, g:torch.Generator)->torch.Tensor:
-    "Smooth random fields (n, 1, h, w) in [0, 1] with amplitude ~ f^-(1 + log2(decay)), the spectrum of a plasma fractal with that wibble decay."
+    "Smooth random fields (n, 1, h, w) in [0, 1], amplitude ~ f^-(1 + log2(decay)): a plasma fractal's spectrum."
     fy, fx = torch.fft.fftfreq(h)[:, None], torch.fft.fftfreq(w)[None]
     f = (fx ** 2 + fy ** 2).sqrt() * max(h, w)
     amp = torch.where(f > 0, f.clamp_min(1e-6) ** -(1 + math.log2(decay)), torch.zeros_like(f))
@@ -420,7 +442,8 @@ def _corrupt(x:torch.Tensor, name:str, c, s:float, g:torch.Generator)->torch.Ten
         r = math.ceil(radius) + 1
         t = torch.arange(-r, r + 1, dtype=torch.float32)
         disk = ((t[:, None] ** 2 + t[None] ** 2) <= radius ** 2).float()
-        a = torch.exp(-torch.tensor([-1., 0., 1.]) ** 2 / (2 * alias ** 2)); a = a / a.sum()   # 3x3 anti-aliasing
+        a = torch.exp(-torch.tensor([-1., 0., 1.]) ** 2 / (2 * alias ** 2))   # 3x3 anti-aliasing
+        a = a / a.sum()
         disk = F.conv2d(disk[None, None], (a[:, None] * a[None])[None, None], padding=1)[0, 0]
         return _conv_same(x, disk / disk.sum())
     if name == 'motion_blur':
@@ -432,7 +455,8 @@ def _corrupt(x:torch.Tensor, name:str, c, s:float, g:torch.Generator)->torch.Ten
         return (x + c[0] * fog) * mx / (mx + c[0])
     if name == 'brightness':
         if C != 3: return x + c
-        hsv = rgb_to_hsv(x); hsv[:, 2] = (hsv[:, 2] + c).clamp(0, 1)
+        hsv = rgb_to_hsv(x)
+        hsv[:, 2] = (hsv[:, 2] + c).clamp(0, 1)
         return hsv_to_rgb(hsv)
     if name == 'snow':
         mean, std, zoom, thr, length, sig, keep = c
@@ -458,8 +482,10 @@ def _corrupt(x:torch.Tensor, name:str, c, s:float, g:torch.Generator)->torch.Ten
         rms, sig = c[0] * s, c[1] * s
         d = _gaussian_blur(rand(N, 2, H, W) * 2 - 1, sig)
         d = d / d.pow(2).mean((1, 2, 3), keepdim=True).sqrt().clamp_min(1e-8) * rms    # RMS displacement in px
-        ys, xs = torch.meshgrid(torch.arange(H, device=x.device, dtype=x.dtype), torch.arange(W, device=x.device, dtype=x.dtype), indexing='ij')
-        gx = (xs + d[:, 0]) * 2 / max(W - 1, 1) - 1; gy = (ys + d[:, 1]) * 2 / max(H - 1, 1) - 1
+        ys, xs = torch.meshgrid(torch.arange(H, device=x.device, dtype=x.dtype),
+                                torch.arange(W, device=x.device, dtype=x.dtype), indexing='ij')
+        gx = (xs + d[:, 0]) * 2 / max(W - 1, 1) - 1
+        gy = (ys + d[:, 1]) * 2 / max(H - 1, 1) - 1
         return F.grid_sample(x, torch.stack([gx, gy], -1), mode='bilinear', padding_mode='border', align_corners=True)
     raise AssertionError(name)
 
@@ -477,9 +503,11 @@ def corrupt(x:torch.Tensor, # images (N, C, H, W): float in [0, 1], or uint8
             seed:int=0, # the random draws; the same seed gives the same output
            )->torch.Tensor:
     "Corrupt a batch of images CIFAR-10-C style; float32 output of the same shape, clamped to [0, 1]."
-    _check_corruption(name); _check_severity(severity)
+    _check_corruption(name)
+    _check_severity(severity)
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise InputError(f"corrupt needs images shaped (N, C, H, W), got {tuple(getattr(x, 'shape', ())) or type(x).__name__}.")
+        got = tuple(getattr(x, 'shape', ())) or type(x).__name__
+        raise InputError(f"corrupt needs images shaped (N, C, H, W), got {got}.")
     x = to_float(x)
     if len(x) == 0: return x.clone()
     g = torch.Generator().manual_seed(seed)
@@ -497,21 +525,23 @@ def plot_corruption_grid(x:torch.Tensor, # a few images (N, C, H, W), uint8 or f
     names = list(CORRUPTION_FAMILY) if names is None else list(names)
     for n in names: _check_corruption(n)
     for s in severities: _check_severity(s)
-    x = to_float(x); per = len(severities) + 1
+    x = to_float(x)
+    per = len(severities) + 1
     fig, axs = plt.subplots(len(names), len(x) * per, figsize=(cell * len(x) * per, cell * len(names) + 0.3),
                             squeeze=False, gridspec_kw=dict(wspace=0.05, hspace=0.08))
     for r, n in enumerate(names):
         imgs = [x] + [corrupt(x, n, s, seed) for s in severities]
         for i in range(len(x)):
             for j, im in enumerate(imgs):
-                ax = axs[r, i * per + j]; _imshow(ax, im[i])
+                ax = axs[r, i * per + j]
+                _imshow(ax, im[i])
                 if r == 0: ax.set_title('clean' if j == 0 else f'sev {severities[j - 1]}', fontsize=7)
         axs[r, 0].set_ylabel(n.replace('_', ' '), rotation=0, ha='right', va='center', fontsize=8)
     return fig
 
 # %% ../nbs/42_evaluations.ipynb #24e6c1e2
 def corruption_robustness(encoder:Encoder, # the frozen encoder
-                          classifier:nn.Module, # linear classifier on its probe features, e.g. linear_probe(..., return_classifier=True)['classifier']
+                          classifier:nn.Module, # a linear classifier on its probe features (see `linear_probe`)
                           data:ImageDataset, # its test split is corrupted
                           names:list|None=None, # corruptions (default: all of CORRUPTIONS)
                           severities=(1, 2, 3, 4, 5), # severities
@@ -519,7 +549,7 @@ def corruption_robustness(encoder:Encoder, # the frozen encoder
                           seed:int=0, # the corruptions' random draws
                           kind:str='probe', # the features the classifier reads (see `embed`)
                          )->dict:
-    "Accuracy (%) on clean and corrupted test images: per corruption and severity, per family, per severity and overall."
+    "Accuracy (%) on clean and corrupted test images: per corruption and severity, family, severity and overall."
     names = list(CORRUPTION_FAMILY) if names is None else list(names)
     for n in names: _check_corruption(n)
     severities = tuple(severities)
@@ -529,9 +559,11 @@ def corruption_robustness(encoder:Encoder, # the frozen encoder
     def acc(x):
         f = embed(encoder, x, kind, views=views)
         if isinstance(classifier, nn.Linear) and f.shape[1] != classifier.in_features:
-            raise InputError(f"The classifier reads {classifier.in_features} features but the encoder's {kind!r} features "
-                             f"have {f.shape[1]}; train it on this encoder (linear_probe(..., return_classifier=True)).")
-        was = classifier.training; classifier.eval()
+            raise InputError(f"The classifier reads {classifier.in_features} features but the encoder's {kind!r} "
+                             f"features have {f.shape[1]}; train it on this encoder "
+                             "(linear_probe(..., return_classifier=True)).")
+        was = classifier.training
+        classifier.eval()
         try: pred = classifier(f.to(dev)).argmax(1).cpu()
         finally: classifier.train(was)
         return 100. * (pred == data.test_y).float().mean().item()
@@ -622,7 +654,8 @@ def plot_corruption_heatmap(results:dict, # one `corruption_robustness` result, 
                            )->plt.Figure:
     "Heat map of accuracy (%): corruption x severity for one result, representation x corruption for several."
     t = corruption_table(results)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * t.shape[1] + 0.12 * max(map(len, t.index)), 0.9 + 0.38 * len(t)))
+    w = 1.0 + 0.62 * t.shape[1] + 0.12 * max(map(len, t.index))
+    fig, ax = plt.subplots(figsize=(w, max(2.4, 0.9 + 0.38 * len(t))))
     sns.heatmap(t, annot=True, fmt='.1f', annot_kws=dict(fontsize=7), cmap=cmap, linewidths=0.5,
                 cbar_kws=dict(label='accuracy (%)'), ax=ax)
     ax.axvline(1, color='white', lw=3)                              # the clean column apart from the corrupted
@@ -648,7 +681,7 @@ def plot_corruption_severity(results:dict, # name -> `corruption_robustness` res
                      marker='o', markersize=4, ax=ax, legend=ax is axs[0, -1])
         ax.set_title(f, fontsize=10)
         ax.set_ylabel('accuracy (%)')
-    axs[0, -1].legend(fontsize=7, loc='lower left', title=None)
+    axs[0, -1].legend(fontsize=7, loc='best', title=None)
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -665,7 +698,7 @@ def head_contributions(head_features:list, # one (N, d_h) feature tensor per hea
                        labels:torch.Tensor, # (N,) true labels
                        bins:int=20, # histogram bins over [0, 1]
                       )->dict:
-    "Each head's share of the predicted class's score for every correctly classified example, histograms and entropies (bits)."
+    "Each head's share of the predicted class's score for every correct example, its histograms and entropies (bits)."
     if not isinstance(head_features, (list, tuple)) or not head_features:
         raise InputError("head_features must be a non-empty list with one (N, d_h) tensor per head.")
     n = len(labels)
@@ -676,16 +709,19 @@ def head_contributions(head_features:list, # one (N, d_h) feature tensor per hea
     x = torch.cat([f.float() for f in head_features], 1)
     weight = weight.float().to(x.device)
     if weight.ndim != 2 or weight.shape[1] != x.shape[1]:
-        raise InputError(f"weight must be (classes, {x.shape[1]}) to match the heads' dimensions {dims}, got {tuple(weight.shape)}.")
+        raise InputError(f"weight must be (classes, {x.shape[1]}) to match the heads' dimensions {dims}, "
+                         f"got {tuple(weight.shape)}.")
     logits = x @ weight.T + (0 if bias is None else bias.float().to(x.device))
-    pred = logits.argmax(1); labels = labels.to(pred.device)
+    pred = logits.argmax(1)
+    labels = labels.to(pred.device)
     correct = pred == labels
     contrib = torch.stack([c.sum(1) for c in (x * weight[pred]).split(dims, 1)], 1)   # (N, H)
     pos = contrib.clamp_min(0)
     usable = correct & (pos.sum(1) > 0)
     shares = pos[usable] / pos[usable].sum(1, keepdim=True)
     mean_share = shares.mean(0) if len(shares) else torch.full((len(dims),), float('nan'))
-    hist = torch.stack([torch.histc(shares[:, h], bins, 0, 1) for h in range(len(dims))]) if len(shares) else torch.zeros(len(dims), bins)
+    if len(shares): hist = torch.stack([torch.histc(shares[:, h], bins, 0, 1) for h in range(len(dims))])
+    else: hist = torch.zeros(len(dims), bins)
     return dict(shares=shares.cpu(), index=usable.nonzero().flatten().cpu(), contributions=contrib[usable].cpu(),
                 histograms=hist.cpu(), bin_edges=torch.linspace(0, 1, bins + 1), mean_share=mean_share.cpu(),
                 share_entropy=_entropy_bits(mean_share).item(),
@@ -703,7 +739,8 @@ def head_contribution_classifier(head_features:list, # one (N, d_h) feature tens
                                  seed:int=0, # initialisation
                                 )->nn.Linear:
     "A linear classifier on the concatenated head features, trained full-batch; returned in eval mode."
-    if not head_features: raise InputError("head_features must be a non-empty list with one (N, d_h) tensor per head.")
+    if not head_features:
+        raise InputError("head_features must be a non-empty list with one (N, d_h) tensor per head.")
     x = torch.cat([f.float() for f in head_features], 1)
     if len(x) != len(labels): raise InputError(f"Got {len(x)} feature rows but {len(labels)} labels.")
     torch.manual_seed(seed)
@@ -712,7 +749,9 @@ def head_contribution_classifier(head_features:list, # one (N, d_h) feature tens
     with torch.enable_grad():
         for _ in range(epochs):
             loss = F.cross_entropy(clf(x), labels)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
     return clf.eval()
 
 # %% ../nbs/42_evaluations.ipynb #05dc5e77
