@@ -64,6 +64,11 @@ def _fields_signature(cls)->inspect.Signature|None:
     return inspect.Signature([inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default(f),
                                                 annotation=f.type) for f in dataclasses.fields(cls)])
 
+def _html_safe(md:str)->str:
+    "`<` and `>` outside code spans as entities, so that a comment mentioning `<img>` is not taken for HTML."
+    parts = re.split(r'(`+[^`]*`+)', md)
+    return ''.join(p if i % 2 else p.replace('<', '&lt;').replace('>', '&gt;') for i, p in enumerate(parts))
+
 def param_table(sym)->str:
     "fastcore's docments table of `sym`'s parameters (shown even when no parameter has a comment yet)."
     lent = _fields_signature(sym)
@@ -75,7 +80,7 @@ def param_table(sym)->str:
     if not tbl.params: return ''
     for k in tbl.params:   # a Details column always, so a parameter without a comment shows as such
         d = tbl.dm[k]
-        d['docment'] = '' if d['docment'] is empty else ' '.join(d['docment'].split())
+        d['docment'] = '' if d['docment'] is empty else _html_safe(' '.join(d['docment'].split()))
         if lent is not None and d['default'] is not empty and dataclasses.is_dataclass(d['default']):
             d['default'] = f'{type(d["default"]).__name__}()'
     cols = tbl._columns
@@ -184,8 +189,10 @@ class exec_show_docs_only(exec_show_docs):
         super().begin()
         if not hasattr(self, 'k') or not (mod := _default_exp(self.nb)): return
         lib = get_config().lib_path.name
-        self._run(f"import importlib as _il\n_m = _il.import_module('{lib}.{mod}')\n"
-                  "globals().update({k: v for k, v in vars(_m).items() if not k.startswith('__')})")
+        self.k.run(f"import importlib as _il\n_m = _il.import_module('{lib}.{mod}')\n"
+                   "globals().update({k: v for k, v in vars(_m).items() if not k.startswith('__')})")
+        self.imported = self.k.exc is None   # else (a module not exported yet) run the exported cells, as nbdev does
+        self.k.exc = None
 
     def _run(self, code:str, cell=None):
         outs = self.k.run(code)
@@ -198,7 +205,7 @@ class exec_show_docs_only(exec_show_docs):
         if not self.nb.has_docs_ or not hasattr(self, 'k') or cell.cell_type != 'code' or cell_lang(cell) != 'python': return
         if str(cell.directives_.get('eval', '')).lower() == 'false' or not (trees := cell.parsed_()): return
         if cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}:
-            if not _default_exp(self.nb): self._run(cell.source, cell)
+            if not getattr(self, 'imported', False): self._run(cell.source, cell)
         elif any(isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', '') == 'show_doc'
                  for t in trees):
             self.k.cell(cell)

@@ -313,7 +313,9 @@ def test_notebook_pages(visited):
     for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
         name = 'index' if nb.stem == 'index' else re.sub(r'^[\d.]+_', '', nb.stem)
         v = visited[f'{name}.html']
-        assert v['code_cells'] >= 1, name
+        shown = [c for c in json.loads(nb.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code'
+                 and not re.match(r'\s*#\s*\|\s*(hide|export|exporti|default_exp)\b', ''.join(c['source']))]
+        assert v['code_cells'] >= min(1, len(shown)), f"{name}: none of its {len(shown)} example cells is shown"
         assert not re.search(r'^\s*#\s*\|', v['code'], re.M), f"{name}: nbdev directives (#| ...) are shown"
         shown = [l for l in _hidden_lines(json.loads(nb.read_text(encoding='utf-8'))) if l in v['code']]
         assert not shown, f"{name}: code of a `#| hide` cell is shown: {shown[:3]}"

@@ -66,6 +66,7 @@ class RandomResizedCrop(Augmentation):
         rois = torch.cat([torch.arange(len(x), device=x.device, dtype=x.dtype)[:, None], b], 1)
         return roi_align(x, rois, output_size=tuple(x.shape[-2:]), spatial_scale=1., sampling_ratio=1, aligned=True)
 
+# %% ../nbs/50_augment.ipynb #3ab6f852
 class RandomFlip(Augmentation):
     "Horizontal flip with probability `p`."
     name = 'flip'
@@ -75,6 +76,7 @@ class RandomFlip(Augmentation):
     def sample(self, x): return dict(flip=_coin(len(x), self.p, x.device))
     def apply(self, x, params): return torch.where(_bcast(params['flip'], x).bool(), x.flip(-1), x)
 
+# %% ../nbs/50_augment.ipynb #b3783eca
 def _gaussian_kernels(sigma:torch.Tensor, size:int)->torch.Tensor:
     r = torch.arange(size, device=sigma.device, dtype=sigma.dtype) - (size - 1) / 2
     k = torch.exp(-r[None] ** 2 / (2 * sigma[:, None] ** 2))

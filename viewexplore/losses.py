@@ -74,6 +74,7 @@ class MemoryBank(nn.Module):
         z = F.normalize(z.float(), dim=1)
         self.bank[index] = F.normalize(momentum * self.bank[index] + (1 - momentum) * z, dim=1)
 
+# %% ../nbs/20_losses.ipynb #7371673f
 def instdisc_loss(z:torch.Tensor, # embeddings (N, dim)
                   positives:torch.Tensor, # their own bank entries (N, dim)
                   negatives:torch.Tensor, # bank entries, (N, k, dim) per example or (k, dim) shared

@@ -69,22 +69,6 @@ class Viewmaker(nn.Module):
     @distortion_budget.setter
     def distortion_budget(self, v): self._distortion_budget = check_budget(v)
 
-    def noise_shapes(self, x:torch.Tensor)->list[tuple]:
-        "Shapes of the noise channels one call draws for the batch `x`: one at full size, one per residual block."
-        b, _, h, w = x.shape
-        h4, w4 = (h + 1) // 2, (w + 1) // 2
-        h4, w4 = (h4 + 1) // 2, (w4 + 1) // 2
-        return [(b, 1, h, w)] + [(b, 1, h4, w4)] * self.num_res_blocks
-
-    def sample_noise(self, x:torch.Tensor, generator:torch.Generator|None=None)->list[torch.Tensor]:
-        "Draw the U[0,1) noise for one call on `x`; pass it back as `noise=` to reproduce the same views."
-        return [torch.rand(s, device=x.device, dtype=x.dtype, generator=generator) for s in self.noise_shapes(x)]
-
-    def raw(self, x:torch.Tensor, noise:list[torch.Tensor]|None=None)->torch.Tensor:
-        "The network's unbounded output y (before tanh and the budget); it keeps no state between calls."
-        self._check(x)
-        return self._net(x, noise)
-
     def _net(self, x, noise):
         noise = self.sample_noise(x) if noise is None else noise
         if len(noise) != self.num_res_blocks + 1:
@@ -106,6 +90,28 @@ class Viewmaker(nn.Module):
     def extra_repr(self):
         return (f"in_channels={self.in_channels}, distortion_budget={self.distortion_budget}, "
                 f"num_res_blocks={self.num_res_blocks}, clamp={self.clamp}, width={self.width}")
+
+# %% ../nbs/10_viewmaker.ipynb #92d84c83
+@patch
+def noise_shapes(self:Viewmaker, x:torch.Tensor)->list[tuple]:
+    "Shapes of the noise channels one call draws for the batch `x`: one at full size, one per residual block."
+    b, _, h, w = x.shape
+    h4, w4 = (h + 1) // 2, (w + 1) // 2
+    h4, w4 = (h4 + 1) // 2, (w4 + 1) // 2
+    return [(b, 1, h, w)] + [(b, 1, h4, w4)] * self.num_res_blocks
+
+# %% ../nbs/10_viewmaker.ipynb #b24193e5
+@patch
+def sample_noise(self:Viewmaker, x:torch.Tensor, generator:torch.Generator|None=None)->list[torch.Tensor]:
+    "Draw the U[0,1) noise for one call on `x`; pass it back as `noise=` to reproduce the same views."
+    return [torch.rand(s, device=x.device, dtype=x.dtype, generator=generator) for s in self.noise_shapes(x)]
+
+# %% ../nbs/10_viewmaker.ipynb #a746c878
+@patch
+def raw(self:Viewmaker, x:torch.Tensor, noise:list[torch.Tensor]|None=None)->torch.Tensor:
+    "The network's unbounded output y (before tanh and the budget); it keeps no state between calls."
+    self._check(x)
+    return self._net(x, noise)
 
 # %% ../nbs/10_viewmaker.ipynb #7ab7dc00
 @patch
