@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from ..core import InputError, check_budget, atomic_write_text
+from ..core import InputError, check_budget, atomic_write_text, rng_state, set_rng_state
 from ..config import PretrainConfig
 from ..data import ImageDataset, load_dataset
 from ..views import VIEWS_WITH_BUDGET
@@ -112,7 +112,7 @@ class LiveGame(Widget):
         if not isinstance(data, str): self.config.data = self.data.name
         if not isinstance(every, int) or every < 1: raise InputError(f"every must be an int >= 1, got {every!r}.")
         self.every, self.seed, self.yield_seconds = every, seed, yield_seconds
-        self.state, self.error, self._task, self._generation = 'ready', None, None, 0
+        self.state, self.error, self._task, self._generation, self._rng_owner = 'ready', None, None, 0, None
         self.learned = self.config.views
         self.runs:dict[str, GameRun] = {}
         self.active = self.learned
@@ -123,8 +123,11 @@ class LiveGame(Widget):
         self._snapshot(self.run)
 
     def _new_run(self, cfg:PretrainConfig)->GameRun:
-        tr = Pretrainer(cfg, data=self.data, progress=False)
+        outside = rng_state()
+        tr = Pretrainer(cfg, data=self.data, progress=False)  # seeds the global random numbers ...
         run = GameRun(cfg.views, tr)
+        run.rng = rng_state()  # ... which become this run's own stream
+        set_rng_state(outside)
         tr.callbacks.append(lambda t: self._epoch_end(run))
         run.knn.append(dict(step=0, epoch=0, knn=self._knn(tr), budget=cfg.distortion_budget))
         return run
@@ -139,6 +142,13 @@ class LiveGame(Widget):
         acc = self._knn(tr)
         tr.history[-1].update(knn_accuracy=acc, distortion_budget=tr.config.distortion_budget)  # saved in checkpoints
         run.knn.append(dict(step=tr.global_step, epoch=tr.epoch, knn=acc, budget=tr.config.distortion_budget))
+
+    def _own_rng(self, run:GameRun):
+        "Hand the global random numbers to `run`: each run draws from its own stream, as if it trained alone."
+        if self._rng_owner is run: return
+        if self._rng_owner is not None: self._rng_owner.rng = rng_state()
+        set_rng_state(run.rng)
+        self._rng_owner = run
 
     def _snapshot(self, run:GameRun):
         if run.snapshots and run.snapshots[-1]['step'] == run.steps and run.snapshots[-1]['budget'] == self._budget: return
@@ -192,6 +202,7 @@ class LiveGame(Widget):
         if not isinstance(n, int) or n < 0: raise InputError(f"n must be an int >= 0, got {n!r}.")
         run, out = self.run, []
         alternating = run.trainer.config.mode == 'alternating'
+        self._own_rng(run)
         for _ in range(n):
             r = run.trainer.step(1)[0]
             vm = r['optimizer_losses'].get('viewmaker')
@@ -317,7 +328,8 @@ def plot_game_curves(summary:dict, # `LiveGame.summary()`, or the JSON `LiveGame
     a_loss.set(xlabel='step', ylabel='contrastive loss', title='the game')
     a_knn.set(xlabel='step', ylabel='kNN accuracy (%)', title='the representation')
     a_place.set(xlabel='step', ylabel='% of |δ| / of pixels', title='where the perturbation lands')
-    for ax in (a_loss, a_knn, a_place): ax.legend(fontsize=7)
+    for ax in (a_loss, a_knn, a_place):
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
