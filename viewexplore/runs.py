@@ -21,7 +21,7 @@ from .train import CHECKPOINT_FORMAT, Pretrainer, _upgrade
 __all__ = ['data_modality', 'DataInfo', 'space_names', 'Run', 'load_run', 'load_trainer']
 
 # %% ../nbs/36_runs.ipynb #d200d3f3
-_SIGNALS = dict(fsdd='speech', hapt='sensors', pamap2='sensors')
+_SIGNALS = dict(fsdd='speech', hapt='sensor', pamap2='sensor')
 
 def data_modality(info:dict, # the checkpoint's 'data' entry
                  )->str:
@@ -35,7 +35,7 @@ def data_modality(info:dict, # the checkpoint's 'data' entry
 class DataInfo:
     "What a run's data were (from its checkpoint); `load()` loads them on demand."
     name:str # the dataset's name, e.g. 'fashion-mnist-mini'
-    modality:str # 'image', or a signal modality ('speech', 'sensors')
+    modality:str # 'image', or a signal modality ('speech', 'sensor')
     channels:int # input channels
     image_size:tuple # (height, width) of an input
     classes:list # class names
@@ -79,7 +79,7 @@ class DataInfo:
         shape = (self.n_train, self.channels, *self.image_size)
         return _DataStandIn(self.name, self.modality, torch.empty(shape, dtype=dtype, device='meta'),
                             list(self.classes), self.mean, self.std,
-                            dict(speech='speaker', sensors='subject').get(self.modality, 'group'))
+                            dict(speech='speaker', sensor='subject').get(self.modality, 'group'))
 
 @dataclass(eq=False)
 class _DataStandIn:

@@ -159,7 +159,8 @@ def html_image(arr:np.ndarray, # (H, W, 3) uint8
     frame = f"border:3px solid {border or 'transparent'};"
     cap = ''
     if caption:
-        cap = f"<figcaption style='font-size:11px;max-width:{w * scale + 6}px'>{html.escape(caption)}</figcaption>"
+        cap = (f"<figcaption style='font-size:11px;max-width:{w * scale + 6}px;white-space:normal'>"
+               f"{html.escape(caption)}</figcaption>")  # captions wrap under their image, even in a nowrap row
     return (f"<figure style='display:inline-block;margin:2px;text-align:center'><img class='{cls}' "
             f"title='{html.escape(title)}' style='{frame}image-rendering:pixelated' "
             f"src='data:image/png;base64,{src}'/>{cap}</figure>")
