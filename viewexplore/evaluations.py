@@ -681,7 +681,7 @@ def plot_corruption_severity(results:dict, # name -> `corruption_robustness` res
                      marker='o', markersize=4, ax=ax, legend=ax is axs[0, -1])
         ax.set_title(f, fontsize=10)
         ax.set_ylabel('accuracy (%)')
-    axs[0, -1].legend(fontsize=7, loc='best', title=None)
+    axs[0, -1].legend(fontsize=7, title=None, loc='upper left', bbox_to_anchor=(1.02, 1), borderaxespad=0)
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
