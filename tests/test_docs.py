@@ -302,7 +302,8 @@ def _hidden_lines(nb:dict)->set[str]:
         if c['cell_type'] != 'code': continue
         lines = ''.join(c['source']).split('\n')
         is_hidden = bool(re.match(r'#\s*\|\s*hide\s*$', lines[0]))
-        (hidden if is_hidden else shown).update(l.strip() for l in lines[1:] if not l.lstrip().startswith('#'))
+        (hidden if is_hidden else shown).update(l.strip() for l in (lines[1:] if is_hidden else lines)
+                                                if not l.lstrip().startswith('#'))
     return {l for l in hidden - shown if len(l) > 25}
 
 @in_browser
