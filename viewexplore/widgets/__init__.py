@@ -10,7 +10,10 @@ __all__ = ['Run', 'load_run', 'load_trainer', 'Widget', 'ipywidgets_module', 'as
            'sources_modality', 'perturbation_stats', 'view_gallery', 'plot_view_gallery', 'BUDGET_RANGE',
            'budget_views', 'plot_budget_views', 'ViewGallery', 'BudgetExplorer', 'head_contribution_data',
            'HeadContributionExplorer', 'retrieval_features', 'neighbours', 'RetrievalExplorer', 'leave_one_out_sample',
-           'plot_leave_one_out', 'LeaveOneOutSampler']
+           'plot_leave_one_out', 'LeaveOneOutSampler', 'LiveGame', 'GameRun', 'game_config', 'game_snapshot',
+           'perturbation_placement', 'plot_game_curves', 'plot_filmstrip', 'EmbeddingMap', 'embedding_map', 'project',
+           'map_points', 'map_neighbours', 'selected_views', 'representation_features', 'plot_embedding_map',
+           'available_projections', 'PROJECTIONS', 'COLOURINGS']
 
 # %% ../../nbs/75_widgets_package.ipynb #aae47a80
 from ..runs import Run, load_run, load_trainer
@@ -23,10 +26,18 @@ from .gallery import (
 from .looc import (
     head_contribution_data, HeadContributionExplorer, retrieval_features, neighbours, RetrievalExplorer,
     leave_one_out_sample, plot_leave_one_out, LeaveOneOutSampler)
+from .live import (
+    LiveGame, GameRun, game_config, game_snapshot, perturbation_placement, plot_game_curves, plot_filmstrip)
+from .embedding_map import (
+    EmbeddingMap, embedding_map, project, map_points, map_neighbours, selected_views, representation_features,
+    plot_embedding_map, available_projections, PROJECTIONS, COLOURINGS)
 
 _all_ = ['Run', 'load_run', 'load_trainer', 'Widget', 'ipywidgets_module', 'as_images', 'looks_like_images',
          'image_to_rgb', 'delta_to_rgb', 'html_image', 'figure_png', 'stats_table', 'ViewSource', 'run_source',
          'view_source', 'sources_modality', 'perturbation_stats', 'view_gallery', 'plot_view_gallery', 'BUDGET_RANGE',
          'budget_views', 'plot_budget_views', 'ViewGallery', 'BudgetExplorer', 'head_contribution_data',
          'HeadContributionExplorer', 'retrieval_features', 'neighbours', 'RetrievalExplorer', 'leave_one_out_sample',
-         'plot_leave_one_out', 'LeaveOneOutSampler']
+         'plot_leave_one_out', 'LeaveOneOutSampler', 'LiveGame', 'GameRun', 'game_config', 'game_snapshot',
+         'perturbation_placement', 'plot_game_curves', 'plot_filmstrip', 'EmbeddingMap', 'embedding_map', 'project',
+         'map_points', 'map_neighbours', 'selected_views', 'representation_features', 'plot_embedding_map',
+         'available_projections', 'PROJECTIONS', 'COLOURINGS']
