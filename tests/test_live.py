@@ -83,7 +83,9 @@ def test_saved_game_opens_in_the_cli_and_the_map(played, cli):
 
 def test_game_trains_as_fit_does():
     g = LiveGame(images=2, every=1, **TINY)
-    g.step(5)                                      # crosses the first epoch (4 steps): the kNN monitor runs
+    g.step(2)
+    g.noise = True; g.step(2); g.noise = False     # a noise run in between draws from its own random numbers
+    g.step(3)                                      # crosses the first epoch (4 steps): the kNN monitor runs
     ref = Pretrainer(g.config, progress=False)
     ref.fit(max_steps=5)
     for a, b in zip(ref.method.state_dict().values(), g.trainer.method.state_dict().values()):
@@ -134,3 +136,15 @@ def test_map_colours_neighbours_and_linked_selection(two_runs):
     nb = map_neighbours(emap, 0, 4)
     assert all(0 not in r['index'].tolist() for r in nb.values())
     assert map_points(load_run(two_runs['noise']).data.load(), n=5)['images'].shape == (5, 1, 28, 28)
+
+
+def test_hue_colouring_on_colour_images():
+    from viewexplore.data import ImageDataset
+    g = torch.Generator().manual_seed(0)
+    rgb = lambda n: torch.randint(0, 256, (n, 3, 8, 8), dtype=torch.uint8, generator=g)
+    d = ImageDataset('rgb', rgb(20), torch.arange(20) % 2, rgb(12), torch.arange(12) % 2, ['a', 'b'])
+    pts = map_points(d, 'hue', n=12)
+    assert pts['label_names'][1] == 'hue +90°' and pts['images'].shape == (12, 3, 8, 8)
+    assert sorted(set(pts['labels'].tolist())) == [0, 1, 2, 3]
+    emap = embedding_map({'raw pixels': pts['images'].flatten(1)}, data=d, colour_by='hue', n=12)
+    assert emap['maps']['raw pixels']['points'].shape == (12, 2)
