@@ -38,8 +38,6 @@ browser-deps:
 		{ apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
 		echo "browser-deps: installed chromium"; } || echo "browser-deps: no chromium (not root or no apt-get); the browser tests will skip"
 
-# The documentation site, offline (Quarto, which nbdev-docs needs, is not required): MkDocs Material renders the
-# notebooks' saved outputs (nothing is executed), an API reference and the widget screenshots into docs/site.
 # The full Fashion-MNIST tests read Debian's dataset-fashion-mnist (the files torchvision reads). Install it when it is
 # missing and we may (root with apt-get); otherwise those tests skip and say why.
 data-deps:
@@ -47,6 +45,8 @@ data-deps:
 		{ apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }; } && \
 		echo "data-deps: installed dataset-fashion-mnist"; } || echo "data-deps: no dataset-fashion-mnist (not root or no apt-get); the full Fashion-MNIST tests will skip"
 
+# The documentation site, offline (Quarto, which nbdev-docs needs, is not required): nbdev's notebook processing with
+# show_doc (only show_doc cells run; the rest shows the saved outputs), rendered by MkDocs Material into docs/site.
 docs: setup docs-deps
 	$(BIN)/python scripts/docs
 
