@@ -504,7 +504,8 @@ def _build(self:EmbeddingMap, W):
     ex.observe(lambda ch: self._guard(setattr, self, 'selected', None if ch['new'] < 0 else ch['new'])
                if ch['new'] != (-1 if self._selected is None else self._selected) else None, names='value')
     self._maps_box = W.HBox(list(self._scatters.values()))
-    return W.VBox([W.HBox([colour, proj, ex]), self.add_output('message'), self._maps_box, self.add_output('detail')])
+    return W.VBox([W.HBox([colour, proj, ex]), self.add_output('message'), self.add_output('legend'), self._maps_box,
+                   self.add_output('detail')])
 
 @patch
 def _render(self:EmbeddingMap):
@@ -515,6 +516,10 @@ def _render(self:EmbeddingMap):
     self.outputs['message'].value = (f"<div class='vx-map-message' style='color:#c00'>{html.escape(self.message)}</div>"
                                      if self.message else '')
     names, y, size = self.map['label_names'], self.labels, 56
+    swatch = "<span style='display:inline-block;width:10px;height:10px;border-radius:5px;background:{}'></span>"
+    self.outputs['legend'].value = ("<div class='vx-map-legend' style='font-size:12px'>" + html.escape(self._colour_by) + ': '
+                                    + ' '.join(f"{swatch.format(c)} {html.escape(l)}" for l, c in zip(names, _palette(len(names))))
+                                    + '</div>')
     parts = []
     if self._selection:
         counts = ', '.join(f"{html.escape(k_)} {v}" for k_, v in sorted(self.selection_counts.items(), key=lambda kv: -kv[1]))
