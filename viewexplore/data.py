@@ -48,7 +48,8 @@ def register_dataset(name:str, # the name users write; matched loosely (case, '-
                      forms:dict|None=None # other ways to write it, e.g. {'fsdd:speaker:NAME': '...'}, for the help
                     ):
     "Decorator: register `load(split, root)` as the loader of the dataset `name`."
-    if modality not in MODALITIES: raise InputError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}.")
+    if modality not in MODALITIES:
+        raise InputError(f"modality must be one of {', '.join(MODALITIES)}, got {modality!r}.")
     if ':' in name or not _canon(name): raise InputError(f"A dataset name has no colon and is not empty, got {name!r}.")
     def deco(load):
         LOADERS[_canon(name)] = DatasetLoader(name, load, modality, description)
@@ -210,7 +211,8 @@ def load_dataset(name:str, # a name in DATASETS (with its split), or a path: see
                  image_size=None # (height, width) or an int: resize all images to it
                 )->ImageDataset|SignalDataset:
     "Load a dataset by name (see `DATASETS`) or your own images, WAV recordings or sensor recordings from a path."
-    if not isinstance(name, (str, os.PathLike)): raise InputError(f"The dataset must be a name or a path, got {name!r}.")
+    if not isinstance(name, (str, os.PathLike)):
+        raise InputError(f"The dataset must be a name or a path, got {name!r}.")
     size = check_image_size(image_size)
     base, _, split = name.partition(':') if isinstance(name, str) else ('', '', '')
     entry = LOADERS.get(_canon(base)) if isinstance(name, str) else None
@@ -232,5 +234,6 @@ def dataset_modality(name:str # what `load_dataset` takes: a name (with its spli
     if isinstance(name, str) and (entry := LOADERS.get(_canon(base))) is not None: return entry.modality
     kind, path, _ = parse_data_spec(name) if isinstance(name, str) else (None, name, {})
     if kind is None and not Path(path).expanduser().exists():
-        raise InputError(f"Unknown dataset {str(name)!r}: it is neither one of {', '.join(DATASETS)} nor an existing path.")
+        raise InputError(f"Unknown dataset {str(name)!r}: it is neither one of {', '.join(DATASETS)} "
+                         "nor an existing path.")
     return _KIND_MODALITY[kind or data_kind(path)]

@@ -24,7 +24,7 @@ SIGNAL_MODALITIES = ('speech', 'sensor')
 
 @dataclass(eq=False)
 class SignalDataset:
-    "Spectrogram features (N, C, F, T) z-scored with training statistics, labels, and the speaker or subject of each example."
+    "Spectrogram features (N, C, F, T) z-scored with training statistics, labels, and who made each example."
     name:str # short name, e.g. 'fsdd'
     train_x:torch.Tensor # float32 training features (N, C, F, T), z-scored
     train_y:torch.Tensor # int64 training labels (N,)
@@ -46,7 +46,8 @@ class SignalDataset:
 
     def __post_init__(self):
         if self.modality not in SIGNAL_MODALITIES:
-            raise InputError(f"A SignalDataset declares its modality: modality='speech' or 'sensor', got {self.modality!r}.")
+            raise InputError("A SignalDataset declares its modality: modality='speech' or 'sensor', "
+                             f"got {self.modality!r}.")
         self.classes, self.group_names = [str(c) for c in self.classes], [str(g) for g in self.group_names]
         for s in ('train', 'test'):
             x, y, g = (getattr(self, f'{s}_{k}') for k in ('x', 'y', 'groups'))
@@ -63,10 +64,12 @@ class SignalDataset:
                 setattr(self, f'{s}_{k}', v.long())
             r = getattr(self, f'{s}_raw')
             if r is not None and (not isinstance(r, torch.Tensor) or r.ndim != 3 or len(r) != len(x)):
-                raise InputError(f"{s}_raw must be a tensor (N, channels, samples) with one signal per example ({len(x)}), "
+                raise InputError(f"{s}_raw must be a tensor (N, channels, samples) with one signal per example "
+                                 f"({len(x)}), "
                                  f"got {tuple(getattr(r, 'shape', ()))}.")
         if len(self.test_x) and self.test_x.shape[1:] != self.train_x.shape[1:]:
-            raise InputError(f"Training features are {tuple(self.train_x.shape[1:])} but test features are {tuple(self.test_x.shape[1:])}.")
+            raise InputError(f"Training features are {tuple(self.train_x.shape[1:])} but test features are "
+                             f"{tuple(self.test_x.shape[1:])}.")
         for k in ('norm_mean', 'norm_std'):
             v = torch.as_tensor(getattr(self, k), dtype=torch.float32)
             if v.shape != (self.channels,):
@@ -96,7 +99,8 @@ class SignalDataset:
     def features(self, raw:torch.Tensor # raw signals (B, C_raw, L), e.g. `train_raw[:8]`, on any device
                 )->torch.Tensor:
         "Z-scored features of raw signals, made exactly as `train_x` was."
-        if self.transform is None: raise InputError(f"{self.name} has no transform: its features cannot be recomputed from raw signals.")
+        if self.transform is None:
+            raise InputError(f"{self.name} has no transform: its features cannot be recomputed from raw signals.")
         return self.normalize(self.transform.to(raw.device)(raw))
 
     def select(self, train=None, # indices or a boolean mask of the training examples to keep (None: all)
@@ -105,9 +109,11 @@ class SignalDataset:
         "A dataset with only the chosen examples; the normalisation statistics stay those of the full training set."
         def pick(t, i): return t if (i is None or t is None) else t[i]
         for k, i in (('train', train), ('test', test)):
-            if i is not None and not _is_index(i): raise InputError(f"{k} must be a tensor of indices or a boolean mask, got {type(i).__name__}.")
+            if i is not None and not _is_index(i):
+                raise InputError(f"{k} must be a tensor of indices or a boolean mask, got {type(i).__name__}.")
         return SignalDataset(self.name, pick(self.train_x, train), pick(self.train_y, train), pick(self.test_x, test),
-                             pick(self.test_y, test), list(self.classes), pick(self.train_groups, train), pick(self.test_groups, test),
+                             pick(self.test_y, test), list(self.classes), pick(self.train_groups, train),
+                             pick(self.test_groups, test),
                              list(self.group_names), self.norm_mean, self.norm_std, self.source, self.group_kind,
                              pick(self.train_raw, train), pick(self.test_raw, test), self.sample_rate, self.transform,
                              self.modality)
@@ -123,7 +129,8 @@ class SignalDataset:
     def __repr__(self):
         c, (f, t) = self.channels, self.image_size
         cls = ', '.join(self.classes[:10]) + (', ...' if self.num_classes > 10 else '')
-        return (f"SignalDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, {c}x{f}x{t} float32, "
+        return (f"SignalDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, "
+                f"{c}x{f}x{t} float32, "
                 f"{self.num_classes} classes: {cls}; {len(self.group_names)} {self.group_kind}s)")
 
 # %% ../nbs/04_signals.ipynb #6205d939
@@ -166,18 +173,21 @@ def build_signal_dataset(name:str, # short name
                         )->SignalDataset:
     "Features of `raw`, z-scored per channel with the statistics of the training examples, as a `SignalDataset`."
     if modality not in SIGNAL_MODALITIES:
-        raise InputError(f"build_signal_dataset needs the signals' modality: modality='speech' or 'sensor', got {modality!r}.")
+        raise InputError("build_signal_dataset needs the signals' modality: modality='speech' or 'sensor', "
+                         f"got {modality!r}.")
     y, g = torch.as_tensor(labels, dtype=torch.long), torch.as_tensor(groups, dtype=torch.long)
     te = torch.as_tensor(is_test, dtype=torch.bool)
     if not (len(raw) == len(y) == len(g) == len(te)):
-        raise InputError(f"raw, labels, groups and is_test must have one entry per signal; got {len(raw)}, {len(y)}, {len(g)}, {len(te)}.")
+        raise InputError(f"raw, labels, groups and is_test must have one entry per signal; got {len(raw)}, {len(y)}, "
+                         f"{len(g)}, {len(te)}.")
     tr_i, te_i = (~te).nonzero().flatten(), te.nonzero().flatten()
     if not len(tr_i): raise InputError(f"{name}: the split leaves no training examples.")
     f = featurize(transform, raw, device)
     m, s = channel_stats(f[tr_i])
     f.sub_(m[:, None, None]).div_(s[:, None, None])
-    return SignalDataset(name, f[tr_i], y[tr_i], f[te_i], y[te_i], list(classes), g[tr_i], g[te_i], list(group_names), m, s, source,
-                         group_kind, raw[tr_i] if keep_raw else None, raw[te_i] if keep_raw else None, sample_rate, transform.cpu(),
+    raw_tr, raw_te = (raw[tr_i], raw[te_i]) if keep_raw else (None, None)
+    return SignalDataset(name, f[tr_i], y[tr_i], f[te_i], y[te_i], list(classes), g[tr_i], g[te_i], list(group_names),
+                         m, s, source, group_kind, raw_tr, raw_te, sample_rate, transform.cpu(),
                          modality)
 
 
@@ -193,11 +203,15 @@ class SpecAugment(nn.Module):
                  noise_std=0. # standard deviation of added Gaussian noise: a number or one per channel (C,)
                 ):
         super().__init__()
-        for k, v in (('freq_masks', freq_masks), ('freq_width', freq_width), ('time_masks', time_masks), ('time_width', time_width)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0: raise InputError(f"{k} must be a whole number >= 0, got {v!r}.")
-        self.freq_masks, self.freq_width, self.time_masks, self.time_width, self.value = freq_masks, freq_width, time_masks, time_width, value
+        counts = dict(freq_masks=freq_masks, freq_width=freq_width, time_masks=time_masks, time_width=time_width)
+        for k, v in counts.items():
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise InputError(f"{k} must be a whole number >= 0, got {v!r}.")
+        for k, v in counts.items(): setattr(self, k, v)
+        self.value = value
         ns = torch.as_tensor(noise_std, dtype=torch.float32)
-        if (ns < 0).any() or ns.ndim > 1: raise InputError(f"noise_std must be a number >= 0 or one per channel, got {noise_std!r}.")
+        if (ns < 0).any() or ns.ndim > 1:
+            raise InputError(f"noise_std must be a number >= 0 or one per channel, got {noise_std!r}.")
         self.register_buffer('noise_std', ns.reshape(-1, 1, 1) if ns.ndim else ns)
 
     @staticmethod
@@ -224,6 +238,7 @@ class SpecAugment(nn.Module):
         v = x.masked_fill(self.mask(x), self.value)
         if self.noise_std.ndim or float(self.noise_std) > 0:
             if self.noise_std.ndim and self.noise_std.shape[0] not in (1, x.shape[1]):
-                raise InputError(f"noise_std has {self.noise_std.shape[0]} values but the input has {x.shape[1]} channels.")
+                raise InputError(f"noise_std has {self.noise_std.shape[0]} values but the input has "
+                                 f"{x.shape[1]} channels.")
             v = v + torch.randn_like(v)*self.noise_std
         return v
