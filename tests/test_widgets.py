@@ -1,7 +1,8 @@
 """The widgets on what the command line writes: every widget built from `viewexplore pretrain` checkpoints (opened
 with `load_run`) and driven through its public state and controls, as a person would through the sliders and buttons
 (the browser test drives the real ones)."""
-import random, subprocess
+import os, random, subprocess
+from pathlib import Path
 import numpy as np
 import pytest
 import torch
@@ -11,7 +12,7 @@ import viewexplore.widgets.looc as looc_widgets
 from viewexplore.widgets import (ViewGallery, BudgetExplorer, HeadContributionExplorer, RetrievalExplorer,
                                  LeaveOneOutSampler, head_contribution_data, load_run)
 from viewexplore.core import InputError, CheckpointError
-from viewexplore.train import Pretrainer
+from viewexplore.train import Pretrainer, PretrainConfig
 from conftest import viewexplore_cmd
 
 TINY = ['--train-subset', '300', '--test-subset', '200', '--batch-size', '100', '--probe-epochs', '1', '--no-progress']
@@ -108,3 +109,25 @@ def test_widgets_refuse_what_they_cannot_show(runs, tmp_path):
         BudgetExplorer([tmp_path / 'none.pt'], torch.rand(2, 1, 28, 28))
     with pytest.raises(InputError, match='within'): BudgetExplorer(['noise'], torch.rand(2, 1, 28, 28)).budget = 3.
     with pytest.raises(InputError, match='channels'): BudgetExplorer([runs / 'vm'], torch.rand(2, 3, 28, 28))
+
+HAPT = Path(os.environ.get('VIEWEXPLORE_DATA', Path(__file__).resolve().parents[2] / 'shared' / 'data')) / 'hapt_raw_50hz.npz'
+
+@pytest.mark.skipif(not HAPT.is_file(), reason=f"HAPT file not found at {HAPT} (set VIEWEXPLORE_DATA)")
+def test_sensor_runs_open_without_their_data(tmp_path):
+    "Spectrogram runs: built from the checkpoint's description (time-domain views need the raw signals, so load them)."
+    for views in ['viewmaker', 'combined', 'waveform']:
+        cfg = PretrainConfig(data='hapt', views=views, viewmaker_width=8, train_subset=200, test_subset=100, epochs=0,
+                             batch_size=50)
+        tr = Pretrainer(cfg, out_dir=tmp_path / views, progress=False)
+        tr.save_checkpoint()
+        run = load_run(tmp_path / views)
+        assert run.data.modality == 'sensor' and run.data.loaded == (views == 'waveform')
+        theirs = tr.method.state_dict()
+        assert all(torch.equal(run.method.state_dict()[k], v) for k, v in theirs.items() if isinstance(v, torch.Tensor))
+        if views == 'waveform': continue
+        x, _ = run.data.test(2)
+        ex = BudgetExplorer([tmp_path / views, 'noise'], x, budget=0.3)
+        assert ex.modality == 'sensor' and not any(s.clamp for s in ex.sources)   # spectrograms are not clamped
+        assert all(s['clamped_fraction'] == 0 for s in ex.stats.values())
+        budget_kept = list(ex.stats.values()) if views == 'viewmaker' else [ex.stats['noise']]  # combined: + masking
+        assert all(abs(s['mean_abs_delta'] - 0.3) < 2e-3 for s in budget_kept)
