@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import CheckpointError, InputError, load_checkpoint
+from .core import CheckpointError, InputError, load_checkpoint, default_device
 from .config import PretrainConfig
 from .data import load_dataset
 from .methods import Method, build_method
@@ -204,11 +204,11 @@ def _load_run(path:str, mtime_ns:int, device:str)->Run:
     return Run(path, config, method, data, ck)
 
 def load_run(path, # a checkpoint written by `viewexplore pretrain` (DIR/checkpoint.pt), or its folder DIR
-             device:str='cpu', # where the models go
+             device:str='cpu', # where the models go ('auto': CUDA when available)
             )->Run:
     "The run in `path`: config, method (eval mode, no optimisers), views and data description; no side effects."
     p = _checkpoint_path(path)
-    return _load_run(str(p.resolve()), p.stat().st_mtime_ns, str(torch.device(device)))
+    return _load_run(str(p.resolve()), p.stat().st_mtime_ns, str(default_device(device)))
 
 # %% ../nbs/36_runs.ipynb #5438a840
 @functools.lru_cache(maxsize=4)
@@ -218,8 +218,8 @@ def _load_trainer(path:str, mtime_ns:int, device:str)->Pretrainer:
     return tr
 
 def load_trainer(path, # a checkpoint written by `viewexplore pretrain` (DIR/checkpoint.pt), or its folder DIR
-                 device:str='cpu', # where the models go
+                 device:str='cpu', # where the models go ('auto': CUDA when available)
                 )->Pretrainer:
     "The `Pretrainer` saved in `path`, data and optimisers included (cached by path and modification time)."
     p = _checkpoint_path(path)
-    return _load_trainer(str(p.resolve()), p.stat().st_mtime_ns, str(torch.device(device)))
+    return _load_trainer(str(p.resolve()), p.stat().st_mtime_ns, str(default_device(device)))
