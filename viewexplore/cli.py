@@ -52,16 +52,19 @@ def _field_help()->dict:
 
 _DATA_OPTIONS = {
     '--split': dict(help="named sets: speaker:NAME[,NAME] (fsdd) or subject:K[,L] (hapt); a WAV folder: random, "
-                         "speaker:NAME[,NAME] or fsdd; sensor recordings: random or subject:K[,L] (default: the set's own)"),
+                         "speaker:NAME[,NAME] or fsdd; sensor recordings: random or subject:K[,L] "
+                         "(default: the set's own)"),
     '--labels': dict(help="a WAV folder's labels: a CSV file (filename,label[,speaker]) or a regular expression with "
                           "(?P<label>...) and optionally (?P<speaker>...) matched against the file paths "
                           "(default: class folders)"),
     '--rate': dict(type=float, metavar='HZ', help="sensor recordings: samples per second (default: the file's rate "
                                                   "array or time column)"),
     '--window': dict(type=float, metavar='SECONDS', help='sensor recordings: window length (default: 2)'),
-    '--hop': dict(type=float, metavar='SECONDS', help='sensor recordings: seconds between windows (default: half a window)'),
-    '--test-fraction': dict(type=float, metavar='X', help='with a random split: share of each class held out (default: 0.2; '
-                                                         'image folders: 0.1)'),
+    '--hop': dict(type=float, metavar='SECONDS',
+                  help='sensor recordings: seconds between windows (default: half a window)'),
+    '--test-fraction': dict(type=float, metavar='X',
+                            help='with a random split: share of each class held out '
+                                 '(default: 0.2; image folders: 0.1)'),
 }
 
 def _bool(s:str)->bool:
@@ -72,24 +75,34 @@ def _bool(s:str)->bool:
 def _opt_int(s:str):
     return None if s.lower() in ('none', 'all', '0') else int(s)
 
+_PRETRAIN_ABOUT = """\
+Pretrain an encoder with contrastive learning on fixed or learned views (--method pairs, the viewmaker
+paper) or with MoCo / LooC (--method moco, moco++, looc, looc++ and --augment), then evaluate it
+with a linear probe and a kNN monitor.
+
+--data is one of:
+{datasets}
+  or a path: a folder of images (train/<class>/*, test/<class>/*, or <class>/*) or a .tar.gz of
+  one; a folder of .wav files (labels from class folders, --labels FILE.csv or --labels REGEX);
+  a .npz or .csv file, or a folder of .csv files, of sensor recordings (see viewexplore.sensors,
+  'Your own recordings'; --rate, --window, --hop).
+
+--views (with --method pairs) is one of:
+{views}"""
+
 def build_parser()->argparse.ArgumentParser:
     "The `viewexplore` argument parser."
-    p = argparse.ArgumentParser(prog='viewexplore', description="Learned views for contrastive learning: Viewmaker networks and LooC.")
+    p = argparse.ArgumentParser(prog='viewexplore',
+                                description="Learned views for contrastive learning: Viewmaker networks and LooC.")
     p.add_argument('--version', action='version', version=f'viewexplore {viewexplore.__version__}')
     sub = p.add_subparsers(dest='command', required=True)
     import textwrap
-    block = lambda d: '\n'.join(textwrap.fill(f"{k}: {v}", 78, initial_indent='  ', subsequent_indent='      ') for k, v in d.items())
+    def block(d): return '\n'.join(textwrap.fill(f"{k}: {v}", 78, initial_indent='  ', subsequent_indent='      ')
+                                    for k, v in d.items())
     datasets, views = block(DATASETS), block(VIEW_KINDS)
     pre = sub.add_parser('pretrain', help='pretrain an encoder (and a viewmaker), evaluate it and picture its views',
                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                         description="Pretrain an encoder with contrastive learning on fixed or learned views (--method pairs, the viewmaker\n"
-                                     "paper) or with MoCo / LooC (--method moco, moco++, looc, looc++ and --augment), then evaluate it\n"
-                                     "with a linear probe and a kNN monitor.\n\n--data is one of:\n" + datasets +
-                                     "\n  or a path: a folder of images (train/<class>/*, test/<class>/*, or <class>/*) or a .tar.gz of\n"
-                                     "  one; a folder of .wav files (labels from class folders, --labels FILE.csv or --labels REGEX);\n"
-                                     "  a .npz or .csv file, or a folder of .csv files, of sensor recordings (see viewexplore.sensors,\n"
-                                     "  'Your own recordings'; --rate, --window, --hop).\n\n"
-                                     "--views (with --method pairs) is one of:\n" + views)
+                         description=_PRETRAIN_ABOUT.format(datasets=datasets, views=views))
     helps = _field_help()
     choices = dict(_CHOICES, method=tuple(method_names()))
     for key, group, f in PretrainConfig.options():  # default None: only options given on the command line override
@@ -104,14 +117,20 @@ def build_parser()->argparse.ArgumentParser:
     own = pre.add_argument_group('your own data (with --data PATH) and the splits of named sets',
                                  'They become part of the --data string that config.json and the checkpoint keep.')
     for name, kw in _DATA_OPTIONS.items(): own.add_argument(name, **kw)
-    pre.add_argument('--out', required=True, help='output directory for config.json, checkpoint.pt, metrics.json and views.png')
-    pre.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint (its options come from the checkpoint; only --epochs and --device may be given)')
-    pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}', help='run the kNN monitor after every epoch (default: true)')
+    pre.add_argument('--out', required=True,
+                     help='output directory for config.json, checkpoint.pt, metrics.json and views.png')
+    pre.add_argument('--resume', action='store_true',
+                     help='continue the run in --out from its checkpoint (its options come from the checkpoint; '
+                          'only --epochs and --device may be given)')
+    pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}',
+                     help='run the kNN monitor after every epoch (default: true)')
     pre.add_argument('--no-progress', action='store_true', help='hide progress bars')
-    ev = sub.add_parser('evaluate', help='re-evaluate a checkpoint (linear probe and kNN)')  # each help says its default
+    ev = sub.add_parser('evaluate', help='re-evaluate a checkpoint (linear probe and kNN)')  # helps say their defaults
     ev.add_argument('checkpoint', help='a checkpoint.pt written by `viewexplore pretrain` (or its directory)')
-    ev.add_argument('--probe-epochs', type=int, default=None, help='linear-probe epochs (default: as configured for the run)')
-    ev.add_argument('--probe-views', type=_bool, default=None, metavar='{true,false}', help='apply the frozen viewmaker during the probe (default: as configured)')
+    ev.add_argument('--probe-epochs', type=int, default=None,
+                    help='linear-probe epochs (default: as configured for the run)')
+    ev.add_argument('--probe-views', type=_bool, default=None, metavar='{true,false}',
+                    help='apply the frozen viewmaker during the probe (default: as configured)')
     ev.add_argument('--device', default=None, help='device to evaluate on (default: as configured)')
     ev.add_argument('--out', default=None, help='write evaluation.json here (default: beside the checkpoint)')
     ev.add_argument('--no-progress', action='store_true', help='hide progress bars')
@@ -119,9 +138,11 @@ def build_parser()->argparse.ArgumentParser:
 
 # %% ../nbs/60_cli.ipynb #0a86e602
 def _environment(device, argv:list[str]|None=None)->dict:
-    d = dict(device=str(device), torch=torch.__version__, viewexplore=viewexplore.__version__, python=platform.python_version(),
-             platform=platform.platform(), cpu_threads=torch.get_num_threads(), processes=world_size(),
-             date=datetime.now(timezone.utc).isoformat(timespec='seconds'), command=shlex.join(['viewexplore'] + list(sys.argv[1:] if argv is None else argv)))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    d = dict(device=str(device), torch=torch.__version__, viewexplore=viewexplore.__version__,
+             python=platform.python_version(), platform=platform.platform(), cpu_threads=torch.get_num_threads(),
+             processes=world_size(), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+             command=shlex.join(['viewexplore'] + argv))
     if torch.device(device).type == 'cuda': d['gpu'] = torch.cuda.get_device_name(torch.device(device))
     return d
 
@@ -143,7 +164,7 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
 
 # %% ../nbs/60_cli.ipynb #ef633047
 def _data_from_args(args, given:dict)->str|None:
-    "The --data string with --split, --labels, --rate, --window, --hop and --test-fraction folded in (None: none given)."
+    "The --data string with --split, --labels, --rate, --window, --hop and --test-fraction folded in (None: none)."
     own = {k: getattr(args, k, None) for k in ('split', 'labels', 'rate', 'window', 'hop', 'test_fraction')}
     own = {k: v for k, v in own.items() if v is not None}
     if not own: return None
@@ -163,10 +184,12 @@ def pretrain(args)->dict:
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if (spec := _data_from_args(args, given)) is not None: given['data'] = spec
     if args.resume:
-        if not ck.exists(): raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
+        if not ck.exists():
+            raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
         extra = sorted(set(given) - {'epochs', 'device'})
-        if extra: raise InputError(f"When resuming, the options come from the checkpoint; only --epochs and --device may be given, not "
-                                   + ', '.join('--' + k.replace('_', '-') for k in extra) + ".")
+        if extra:
+            raise InputError("When resuming, the options come from the checkpoint; only --epochs and --device may be "
+                             "given, not " + ', '.join('--' + k.replace('_', '-') for k in extra) + ".")
         trainer = Pretrainer.from_checkpoint(ck, out_dir=out, progress=progress, device=given.get('device'))
         if 'epochs' in given: trainer.config.epochs = given['epochs']
         if is_main_process():
@@ -181,8 +204,8 @@ def pretrain(args)->dict:
         if is_main_process():
             procs = f", {world_size()} processes" if world_size() > 1 else ''
             n = len(trainer.data.train_x)
-            print(f"Pretraining on {trainer.data.name} ({n} {trainer.data.modality} examples, {trainer.device}{procs}); "
-                  f"writing to {out}/", file=sys.stderr)
+            print(f"Pretraining on {trainer.data.name} ({n} {trainer.data.modality} examples, {trainer.device}"
+                  f"{procs}); writing to {out}/", file=sys.stderr)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()
     if trainer.epoch == 0: trainer.save_checkpoint()  # a 0-epoch run (the untrained baseline) leaves one too
@@ -191,10 +214,12 @@ def pretrain(args)->dict:
     c = trainer.config
     metrics = _evaluate(trainer, c.probe_epochs, c.probe_views, progress)
     _views_figure(trainer, out / 'views.png')
-    metrics = dict(**{k: metrics[k] for k in ('linear_accuracy', 'knn_accuracy') if k in metrics}, epochs_trained=trainer.epoch,
-                   seed=c.seed, wall_seconds=time.time() - t0, pretrain_seconds=train_seconds,
-                   environment=_environment(trainer.device, getattr(args, 'argv', None)), config=asdict(c), evaluation=metrics, history=trainer.history,
-                   files=dict(checkpoint=str(ck), views=str(out / 'views.png'), config=str(out / 'config.json')))
+    files = dict(checkpoint=str(ck), views=str(out / 'views.png'), config=str(out / 'config.json'))
+    metrics = dict(**{k: metrics[k] for k in ('linear_accuracy', 'knn_accuracy') if k in metrics},
+                   epochs_trained=trainer.epoch, seed=c.seed, wall_seconds=time.time() - t0,
+                   pretrain_seconds=train_seconds,
+                   environment=_environment(trainer.device, getattr(args, 'argv', None)), config=asdict(c),
+                   evaluation=metrics, history=trainer.history, files=files)
     atomic_write_text(json.dumps(metrics, indent=2), out / 'metrics.json')
     return metrics
 
@@ -209,14 +234,18 @@ def evaluate(args)->dict:
     pv = c.probe_views if args.probe_views is None else args.probe_views
     t0 = time.time()
     m = _evaluate(trainer, pe, pv, not args.no_progress)
-    res = dict(**{k: m[k] for k in ('linear_accuracy', 'knn_accuracy') if k in m}, checkpoint=str(ckpath), epochs_trained=trainer.epoch,
-               seed=c.seed, wall_seconds=time.time() - t0, environment=_environment(trainer.device, getattr(args, 'argv', None)), config=asdict(c), evaluation=m)
+    res = dict(**{k: m[k] for k in ('linear_accuracy', 'knn_accuracy') if k in m}, checkpoint=str(ckpath),
+               epochs_trained=trainer.epoch, seed=c.seed, wall_seconds=time.time() - t0,
+               environment=_environment(trainer.device, getattr(args, 'argv', None)), config=asdict(c), evaluation=m)
     out = Path(args.out) if args.out else ckpath.parent / 'evaluation.json'
     atomic_write_text(json.dumps(res, indent=2), out)
     res['written_to'] = str(out)
     return res
 
 # %% ../nbs/60_cli.ipynb #41f530da
+def _accuracies(m:dict)->str:
+    return f"linear-probe accuracy {m.get('linear_accuracy', float('nan')):.2f}%  kNN accuracy {m['knn_accuracy']:.2f}%"
+
 def main(argv:list[str]|None=None)->int:
     "The `viewexplore` console script (also `python -m viewexplore`, and under `torchrun`)."
     args = build_parser().parse_args(argv)
@@ -225,11 +254,13 @@ def main(argv:list[str]|None=None)->int:
         if args.command == 'pretrain':
             m = pretrain(args)
             if not m: return 0  # another process than the main one: it has nothing to report
-            print(f"linear-probe accuracy {m.get('linear_accuracy', float('nan')):.2f}%  kNN accuracy {m['knn_accuracy']:.2f}%")
-            print(f"metrics:    {Path(args.out) / 'metrics.json'}\ncheckpoint: {m['files']['checkpoint']}\nviews:      {m['files']['views']}")
+            print(_accuracies(m))
+            print(f"metrics:    {Path(args.out) / 'metrics.json'}")
+            print(f"checkpoint: {m['files']['checkpoint']}")
+            print(f"views:      {m['files']['views']}")
         else:
             m = evaluate(args)
-            print(f"linear-probe accuracy {m.get('linear_accuracy', float('nan')):.2f}%  kNN accuracy {m['knn_accuracy']:.2f}%")
+            print(_accuracies(m))
             print(f"written to {m['written_to']}")
         return 0
     except TrainingInterrupted as e:
