@@ -15,6 +15,8 @@ from viewexplore.core import InputError, CheckpointError
 from viewexplore.train import Pretrainer, PretrainConfig
 from conftest import viewexplore_cmd
 
+pytestmark = pytest.mark.slow   # end to end: three `viewexplore pretrain` runs (the lessons 36 and 70-75 test the same quickly)
+
 TINY = ['--train-subset', '300', '--test-subset', '200', '--batch-size', '100', '--probe-epochs', '1', '--no-progress']
 
 @pytest.fixture(scope='module')
