@@ -112,6 +112,21 @@ def api_problems(html:str, expected:dict[str, list[str]])->list[str]:
         if missing := [p for p in params if p not in d['params']]: probs.append(f"{name}: parameter table lacks {missing}")
     return probs
 
+def broken_anchors(site:Path)->list[str]:
+    "Links in the pages' text to a `#section` (of the same or another page) whose target id does not exist."
+    ids, res = {}, []
+    def ids_of(p:Path)->set:
+        if p not in ids: ids[p] = {t['id'] for t in _soup(p.read_text(encoding='utf-8')).find_all(id=True)}
+        return ids[p]
+    for f in sorted(site.glob('*.html')):
+        art = _soup(f.read_text(encoding='utf-8')).select_one('article')
+        for a in (art.select('a[href]') if art else []):
+            m = re.match(r'^([\w.-]+\.html)?#(.+)$', a['href'])
+            if m is None: continue
+            target = site / (m.group(1) or f.name)
+            if not target.exists() or unquote(m.group(2)) not in ids_of(target): res.append(f"{f.name}: {a['href']}")
+    return res
+
 def public_api(mod:str)->dict[str, list[str]]:
     "The public functions and classes a module defines (its `__all__`), each with the parameters its table must list."
     m = importlib.import_module(f'viewexplore.{mod}')
@@ -165,6 +180,24 @@ def test_api_pages_document_every_public_name(site):
     # the API index links every module's public names to their show_doc
     api = (site / 'api.html').read_text(encoding='utf-8')
     assert 'viewmaker.html#viewmaker' in api and 'looc.html#looc_loss' in api
+
+def test_links_to_sections_and_show_docs_resolve(site):
+    "Every `#anchor` link in the pages' text (`name` linked to its show_doc, the API index, sections) has its target."
+    bad = broken_anchors(site)
+    assert not bad, f"{len(bad)} broken link(s):\n" + '\n'.join(bad[:40])
+    api = _soup((site / 'api.html').read_text(encoding='utf-8'))
+    assert len(api.select('article a[href*="#"]')) >= 100   # the API index links the public names to their show_doc
+    looc = _soup((site / 'looc.html').read_text(encoding='utf-8'))
+    linked = {a['href'] for a in looc.select('article p a[href*="#"]') if a.find('code')}   # `name` in prose
+    assert {'looc.html#multiheadencoder', 'augment.html#augmentpipeline'} <= linked, linked
+
+def test_broken_anchor_check_can_fail(tmp_path):
+    "The anchor check flags a link to a missing section, and passes a good one."
+    page = '<html><body><article><h2 id="here">Here</h2><a href="#here">ok</a>{}</article></body></html>'
+    (tmp_path / 'a.html').write_text(page.format('<a href="a.html#gone">bad</a><a href="b.html#here">bad too</a>'))
+    assert broken_anchors(tmp_path) == ['a.html: a.html#gone', 'a.html: b.html#here']
+    (tmp_path / 'a.html').write_text(page.format(''))
+    assert broken_anchors(tmp_path) == []
 
 BAD_PAGE = """<html><body><article>
 <div class="jp-Cell jp-CodeCell"><div class="jp-InputArea"><pre>import torch
