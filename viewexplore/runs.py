@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import CheckpointError, InputError, load_checkpoint, default_device
+from .core import CheckpointError, InputError, ViewexploreError, load_checkpoint, default_device
 from .config import PretrainConfig
-from .data import load_dataset
+from .data import load_dataset, dataset_modality
 from .methods import Method, build_method
 from .train import CHECKPOINT_FORMAT, Pretrainer, _upgrade
 
@@ -21,14 +21,16 @@ from .train import CHECKPOINT_FORMAT, Pretrainer, _upgrade
 __all__ = ['data_modality', 'DataInfo', 'space_names', 'Run', 'load_run', 'load_trainer']
 
 # %% ../nbs/36_runs.ipynb #d200d3f3
-_SIGNALS = dict(fsdd='speech', hapt='sensor', pamap2='sensor')
-
 def data_modality(info:dict, # the checkpoint's 'data' entry
+                  spec:str|None=None, # what the run gave `load_dataset` (its config's `data`)
                  )->str:
-    "The modality of a checkpoint's data: recorded by the trainer, or for older checkpoints, from the dataset's name."
+    "The modality of a run's data: as the trainer recorded it, else as `dataset_modality` names it (nothing loaded)."
     if info.get('modality'): return str(info['modality'])
-    base = str(info.get('name', '')).lower().split(':')[0]
-    return _SIGNALS.get(base, 'image')
+    for name in (spec, info.get('name')):  # older checkpoints: the dataset registry knows each name's modality
+        if not name: continue
+        try: return dataset_modality(name)
+        except ViewexploreError: continue   # a folder that is gone, a name no longer registered
+    return 'image'
 
 # %% ../nbs/36_runs.ipynb #10d9e620
 @dataclass(eq=False)
@@ -194,7 +196,7 @@ def _load_run(path:str, mtime_ns:int, device:str)->Run:
     ck = _upgrade(ck)
     config = PretrainConfig.from_dict(ck['config'])
     d = ck['data']
-    data = DataInfo(d['name'], data_modality(d), int(d['channels']), tuple(d['image_size']), list(d['classes']),
+    data = DataInfo(d['name'], data_modality(d, config.data), int(d['channels']), tuple(d['image_size']), list(d['classes']),
                     int(d['n_train']), d['mean'], d['std'], config.data, config.train_subset, config.test_subset,
                     config.seed)
     method = _build_method(config, data)
