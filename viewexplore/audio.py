@@ -37,14 +37,16 @@ def _read_wav_scipy(path:Path, why:str)->tuple[np.ndarray, int]:
     "Non-PCM WAV files (floating point, WAVE_FORMAT_EXTENSIBLE) through scipy, if it is installed."
     try: from scipy.io import wavfile
     except ImportError:
-        raise InputError(f"Could not read the WAV file {path}: it is not integer PCM ({why}), and Python's wave module reads "
-                         "only PCM. Install scipy (pip install scipy) to read it, or convert it to 16-bit PCM "
+        raise InputError(f"Could not read the WAV file {path}: it is not integer PCM ({why}), and Python's wave module "
+                         "reads only PCM. Install scipy (pip install scipy) to read it, or convert it to 16-bit PCM "
                          "(e.g. `sox in.wav -b 16 out.wav`).") from None
     try: sr, a = wavfile.read(path)
     except (ValueError, OSError, EOFError) as e:
-        raise InputError(f"Could not read the WAV file {path} ({e}). It is damaged or not a WAV file; remove or replace it.") from None
+        raise InputError(f"Could not read the WAV file {path} ({e}). It is damaged or not a WAV file; remove or "
+                         "replace it.") from None
     if a.dtype.kind in 'iu':
-        info = np.iinfo(a.dtype); a = (a.astype(np.float64) - (info.max + 1 if a.dtype.kind == 'u' else 0))/(info.max + 1)
+        info = np.iinfo(a.dtype)
+        a = (a.astype(np.float64) - (info.max + 1 if a.dtype.kind == 'u' else 0))/(info.max + 1)
     a = np.asarray(a, np.float32)
     return (a.mean(1) if a.ndim == 2 else a), int(sr)
 
@@ -59,12 +61,14 @@ def read_wav(path # a .wav file
             raw = w.readframes(n)
     except wave.Error as e:
         if 'unknown format' in str(e): return _read_wav_scipy(path, str(e))
-        raise InputError(f"Could not read the WAV file {path} ({e}). It is damaged or not a WAV file; remove or replace it.") from None
-    except (EOFError, OSError, ValueError, RuntimeError, struct.error) as e:   # RuntimeError: a chunk that overruns the file
+        raise InputError(f"Could not read the WAV file {path} ({e}). It is damaged or not a WAV file; remove or "
+                         "replace it.") from None
+    except (EOFError, OSError, ValueError, RuntimeError, struct.error) as e:   # RuntimeError: a chunk overruns the file
         raise InputError(f"Could not read the WAV file {path} ({type(e).__name__}: {e or 'the file ends early'}). "
                          "It is damaged or not a WAV file; remove or replace it.") from None
     if width not in (1, 2, 3, 4) or nch < 1 or sr <= 0:
-        raise InputError(f"The WAV file {path} has an unusable header ({nch} channels, {8*width}-bit samples, {sr} Hz).")
+        raise InputError(f"The WAV file {path} has an unusable header ({nch} channels, {8*width}-bit samples, "
+                         f"{sr} Hz).")
     if len(raw) < n*nch*width:
         raise InputError(f"The WAV file {path} is truncated: its header announces {n} samples but it holds "
                          f"{len(raw)//(nch*width)}. Get it again or remove it.")
@@ -82,7 +86,8 @@ def resample(x:torch.Tensor, # signals (..., L), float
     for k, v in (('orig_sr', orig_sr), ('new_sr', new_sr)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or v <= 0 or v != int(v):
             raise InputError(f"{k} must be a positive whole number of Hz, got {v!r}.")
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point(): raise InputError("resample expects a floating-point tensor (..., samples).")
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise InputError("resample expects a floating-point tensor (..., samples).")
     orig_sr, new_sr = int(orig_sr), int(new_sr)
     if orig_sr == new_sr: return x
     g = math.gcd(orig_sr, new_sr); up, down = new_sr//g, orig_sr//g
@@ -92,7 +97,8 @@ def resample(x:torch.Tensor, # signals (..., L), float
     M = math.ceil(half) + 1
     m = torch.arange(-M, down + M, dtype=torch.float64, device=x.device)
     tau = (torch.arange(up, dtype=torch.float64, device=x.device)*down/up)[:, None] - m[None]   # (up, taps)
-    h = 2*fc*torch.sinc(2*fc*tau)*torch.where(tau.abs() <= half, torch.cos(math.pi*tau/(2*half))**2, torch.zeros_like(tau))
+    taper = torch.where(tau.abs() <= half, torch.cos(math.pi*tau/(2*half))**2, torch.zeros_like(tau))
+    h = 2*fc*torch.sinc(2*fc*tau)*taper
     n_out = math.ceil(L*up/down); K = math.ceil(n_out/up)
     right = max(0, (K - 1)*down + h.shape[1] - (L + M))
     xp = torch.nn.functional.pad(xf, (M, right))
@@ -112,7 +118,8 @@ def mel_filterbank(n_freqs:int, # frequency bins of the spectrogram (n_fft // 2 
     "Triangular mel filters (n_mels, n_freqs), peak 1, centres evenly spaced on the mel scale (HTK formula)."
     f_max = sample_rate/2 if f_max is None else f_max
     if not 0 <= f_min < f_max <= sample_rate/2:
-        raise InputError(f"Need 0 <= f_min < f_max <= sample_rate / 2 = {sample_rate/2:g} Hz, got f_min={f_min}, f_max={f_max}.")
+        raise InputError(f"Need 0 <= f_min < f_max <= sample_rate / 2 = {sample_rate/2:g} Hz, got f_min={f_min}, "
+                         f"f_max={f_max}.")
     freqs = np.linspace(0, sample_rate/2, n_freqs)
     pts = mel_to_hz(np.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2))
     lo, mid, hi = pts[:-2, None], pts[1:-1, None], pts[2:, None]
@@ -141,7 +148,8 @@ class LogMelSpectrogram(nn.Module):
         self.sample_rate, self.n_mels, self.n_frames, self.hop_length = int(sample_rate), n_mels, n_frames, hop_length
         self.win_length, self.n_fft, self.eps = win_length, n_fft, eps
         self.register_buffer('window', torch.hann_window(win_length), persistent=False)
-        self.register_buffer('filters', mel_filterbank(n_fft//2 + 1, n_mels, sample_rate, f_min, f_max), persistent=False)
+        fb = mel_filterbank(n_fft//2 + 1, n_mels, sample_rate, f_min, f_max)
+        self.register_buffer('filters', fb, persistent=False)
 
     @property
     def num_samples(self)->int:
@@ -198,7 +206,8 @@ def _read_label_csv(csv_path:Path, root:Path)->list[tuple]:
             r = [c.strip() for c in r]
             if not r or not any(r): continue
             if i == 1 and r[0].lower() in ('filename', 'file', 'path', 'name'): continue
-            if len(r) < 2 or not r[1]: raise InputError(f"{csv_path}, line {i}: expected filename,label[,speaker], got {','.join(r)!r}.")
+            if len(r) < 2 or not r[1]:
+                raise InputError(f"{csv_path}, line {i}: expected filename,label[,speaker], got {','.join(r)!r}.")
             f = root/r[0]
             if not f.is_file(): raise DataNotFoundError(f"{csv_path}, line {i}: no file {f}.")
             rows.append((f, r[1], r[2] if len(r) > 2 and r[2] else None, None))
@@ -216,7 +225,8 @@ def _label_files(path:Path, labels)->list[tuple]:
     out = []
     if labels is None:
         for f in files:
-            if f.parent == path: raise InputError(f"{f} is not in a class folder. Put recordings in path/<class>/*.wav, or pass "
+            if f.parent == path: raise InputError(f"{f} is not in a class folder. Put recordings in "
+                                                  "path/<class>/*.wav, or pass "
                                                   "labels= (a regex with a 'label' group, a function, or a CSV file).")
             out.append((f, f.parent.name, None, None))
     elif callable(labels):
@@ -234,10 +244,13 @@ def _label_files(path:Path, labels)->list[tuple]:
             mt = rx.search(f.relative_to(path).as_posix())
             if mt is None: bad.append(f); continue
             gd = mt.groupdict()
-            out.append((f, gd['label'], gd.get('speaker'), int(gd['index']) if gd.get('index') not in (None, '') else None))
-        if bad: raise InputError(f"{len(bad)} of {len(files)} files do not match the pattern {labels!r}, e.g. {bad[0]}. "
+            index = int(gd['index']) if gd.get('index') not in (None, '') else None
+            out.append((f, gd['label'], gd.get('speaker'), index))
+        if bad: raise InputError(f"{len(bad)} of {len(files)} files do not match the pattern {labels!r}, e.g. "
+                                 f"{bad[0]}. "
                                  "Rename or remove them, or pass a function that returns None for files to skip.")
-    else: raise InputError(f"labels must be None, a regular expression, a function or a .csv file, got {type(labels).__name__}.")
+    else: raise InputError(f"labels must be None, a regular expression, a function or a .csv file, got "
+                           f"{type(labels).__name__}.")
     if not out: raise DataNotFoundError(f"No recordings in {path} were given a label.")
     return out
 
@@ -250,7 +263,8 @@ def _test_mask(split, entries, y, test_fraction, seed)->torch.Tensor:
     "True for the test recordings under `split`."
     n = len(entries)
     if callable(split): return torch.tensor([bool(split(e[0])) for e in entries], dtype=torch.bool)
-    if not isinstance(split, str): raise InputError(f"split must be 'random', 'fsdd', 'speaker:NAME' or a function, got {split!r}.")
+    if not isinstance(split, str):
+        raise InputError(f"split must be 'random', 'fsdd', 'speaker:NAME' or a function, got {split!r}.")
     if split == 'random':
         return holdout_per_class(y, test_fraction, seed)
     if split == 'fsdd':
@@ -261,15 +275,17 @@ def _test_mask(split, entries, y, test_fraction, seed)->torch.Tensor:
     if split.startswith('speaker:'):
         want = [s.strip() for s in split[len('speaker:'):].split(',') if s.strip()]
         have = sorted({e[2] for e in entries if e[2] is not None})
-        if not have: raise InputError(f"split={split!r} needs speakers: give labels a (?P<speaker>...) group, a function returning "
-                                      "(label, speaker), or a CSV with a speaker column.")
+        if not have: raise InputError(f"split={split!r} needs speakers: give labels a (?P<speaker>...) group, a "
+                                      "function returning (label, speaker), or a CSV with a speaker column.")
         unknown = [s for s in want if s not in have]
-        if unknown or not want: raise InputError(f"Unknown speaker(s) {unknown or want} in split={split!r}; the speakers are {', '.join(have)}.")
+        if unknown or not want:
+            raise InputError(f"Unknown speaker(s) {unknown or want} in split={split!r}; the speakers are "
+                             f"{', '.join(have)}.")
         return torch.tensor([e[2] in want for e in entries], dtype=torch.bool)
     raise InputError(f"Unknown split {split!r}: use 'random', 'fsdd', 'speaker:NAME' (or 'speaker:A,B') or a function.")
 
 def load_wav_folder(path, # folder of .wav files (searched recursively)
-                    labels=None, # None (class folders), a regex with (?P<label>), a function of the path, or a .csv file
+                    labels=None, # None (class folders), a regex with (?P<label>), a function of the path, or a .csv
                     split='random', # 'random', 'fsdd', 'speaker:NAME[,NAME]' or a function of the path -> is test
                     test_fraction:float=0.2, # share of each class held out when split='random'
                     seed:int=0, # picks the held-out recordings when split='random'
@@ -283,7 +299,8 @@ def load_wav_folder(path, # folder of .wav files (searched recursively)
     if not path.is_dir(): raise DataNotFoundError(f"No folder at {path}.")
     transform = LogMelSpectrogram() if transform is None else transform
     sr, n = getattr(transform, 'sample_rate', None), getattr(transform, 'num_samples', None)
-    if not sr or not n: raise InputError("transform must have a sample_rate and a num_samples (as LogMelSpectrogram has).")
+    if not sr or not n:
+        raise InputError("transform must have a sample_rate and a num_samples (as LogMelSpectrogram has).")
     entries = _label_files(path, labels)
     classes = _classes(e[1] for e in entries)
     speakers = _classes(e[2] if e[2] is not None else '?' for e in entries)
@@ -296,8 +313,8 @@ def load_wav_folder(path, # folder of .wav files (searched recursively)
         if r != sr: a = resample(torch.from_numpy(a).double(), r, sr).float().numpy()
         waves.append(fit_length(a, n))
     raw = torch.from_numpy(np.stack(waves).astype(np.float32))[:, None]
-    return build_signal_dataset(name or path.name, raw, y, gid, te, classes, speakers, transform, str(path), 'speaker', sr,
-                                device, keep_raw, modality='speech')
+    return build_signal_dataset(name or path.name, raw, y, gid, te, classes, speakers, transform, str(path), 'speaker',
+                                sr, device, keep_raw, modality='speech')
 
 # %% ../nbs/05_audio.ipynb #b271787e
 FSDD_ARCHIVE = 'fsdd-recordings.tar.gz'
@@ -326,24 +343,26 @@ def load_fsdd(root=None, # the archive, or a folder holding it or recordings/ (d
         places = ([Path(env).expanduser()] if env else []) + data_roots() + [cache_dir()/'fsdd-recordings']
     for c in places:
         if (f := _fsdd_at(c)) is not None and f.is_dir():
-            ds = load_wav_folder(f, FSDD_PATTERN, split, transform=transform, device=device, keep_raw=keep_raw, name='fsdd')
+            ds = load_wav_folder(f, FSDD_PATTERN, split, transform=transform, device=device, keep_raw=keep_raw,
+                                 name='fsdd')
             ds.source = str(c)
             return ds
     raise DataNotFoundError(
         f"The Free Spoken Digit Dataset was not found. Looked for {FSDD_ARCHIVE} and a recordings/ folder in: "
-        f"{', '.join(map(str, places))}. Get it from https://github.com/Jakobovski/free-spoken-digit-dataset (the recordings/ "
-        f"folder) on a machine with internet, then pass root=... or set VIEWEXPLORE_FSDD (or VIEWEXPLORE_DATA) to the folder or archive.")
+        f"{', '.join(map(str, places))}. Get it from https://github.com/Jakobovski/free-spoken-digit-dataset (the "
+        "recordings/ folder) on a machine with internet, then pass root=... or set VIEWEXPLORE_FSDD (or "
+        "VIEWEXPLORE_DATA) to the folder or archive.")
 
 # %% ../nbs/05_audio.ipynb #a80e1e30
 def time_warp(x:torch.Tensor, # signals (B, C, L)
               speed:torch.Tensor, # (B,) playback speed: 1.1 is 10% faster and higher
               shift:torch.Tensor # (B,) delay in samples (negative: earlier); may be fractional
              )->torch.Tensor:
-    "Each signal played at its own speed around its centre and delayed by `shift` samples (linear interpolation, zeros outside)."
+    "Each signal played at its own speed around its centre and delayed by `shift` samples (linear interpolation)."
     B, C, L = x.shape
     c = (L - 1)/2
     t = torch.arange(L, device=x.device, dtype=torch.float32)
-    pos = c + (t[None] - c)*speed.float()[:, None] - shift.float()[:, None]   # where output sample t is read in the input
+    pos = c + (t[None] - c)*speed.float()[:, None] - shift.float()[:, None]   # where output sample t is read
     i0 = pos.floor(); w = (pos - i0)[:, None]; i0 = i0.long()
     def at(i):
         ok = ((i >= 0) & (i < L))[:, None]
@@ -363,16 +382,19 @@ class WaveformViews(nn.Module):
                  sample_rate:float|None=None, # of the waveforms, Hz (default: the transform's `sample_rate`)
                 ):
         super().__init__()
-        self.transform, self.speed, self.max_shift, self.gain_db, self.snr_db, self.p = transform, speed, max_shift, gain_db, snr_db, p
+        self.transform, self.speed, self.max_shift = transform, speed, max_shift
+        self.gain_db, self.snr_db, self.p = gain_db, snr_db, p
         self.sample_rate = sample_rate or getattr(transform, 'sample_rate', None)
-        if max_shift and not self.sample_rate: raise InputError("max_shift is in seconds: the transform needs a sample_rate.")
+        if max_shift and not self.sample_rate:
+            raise InputError("max_shift is in seconds: the transform needs a sample_rate.")
         self.register_buffer('norm_mean', torch.as_tensor(norm_mean, dtype=torch.float32).reshape(-1, 1, 1))
         self.register_buffer('norm_std', torch.as_tensor(norm_std, dtype=torch.float32).reshape(-1, 1, 1))
 
     @classmethod
     def from_dataset(cls, ds:SignalDataset, **kwargs):
         "Views whose spectrograms match `ds.train_x` (its transform and normalisation)."
-        if ds.transform is None: raise InputError(f"{ds.name} has no transform, so its waveform views cannot make its features.")
+        if ds.transform is None:
+            raise InputError(f"{ds.name} has no transform, so its waveform views cannot make its features.")
         return cls(ds.transform, ds.norm_mean, ds.norm_std, **{'sample_rate': ds.sample_rate, **kwargs})
 
     def _draw(self, B, lo, hi, x):
@@ -384,12 +406,16 @@ class WaveformViews(nn.Module):
                )->torch.Tensor:
         "The changed waveforms, same shape."
         if not isinstance(x, torch.Tensor) or x.ndim != 3 or not x.is_floating_point():
-            raise InputError(f"WaveformViews expects float waveforms (batch, channels, samples), e.g. a dataset's train_raw; "
+            raise InputError(f"WaveformViews expects float waveforms (batch, channels, samples), e.g. a dataset's "
+                             "train_raw; "
                              f"got {getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}.")
         B = x.shape[0]; x = x.float()
         if self.speed is not None or self.max_shift:
-            sp, on = self._draw(B, self.speed[0] - 1, self.speed[1] - 1, x) if self.speed is not None else (torch.zeros(B, device=x.device), None)
-            sh, _ = self._draw(B, -self.max_shift*self.sample_rate, self.max_shift*self.sample_rate, x) if self.max_shift else (torch.zeros(B, device=x.device), None)
+            sp, sh = torch.zeros(B, device=x.device), torch.zeros(B, device=x.device)
+            if self.speed is not None: sp, _ = self._draw(B, self.speed[0] - 1, self.speed[1] - 1, x)
+            if self.max_shift:
+                s = self.max_shift*self.sample_rate
+                sh, _ = self._draw(B, -s, s, x)
             x = time_warp(x, 1 + sp, sh.round())
         if self.gain_db:
             g, _ = self._draw(B, -self.gain_db, self.gain_db, x)

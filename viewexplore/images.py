@@ -1,4 +1,5 @@
-"""Image datasets as uint8 tensors: a Fashion-MNIST subset shipped with the package, Fashion-MNIST, CIFAR-10, CIFAR-10-Corners and any folder of images.
+"""Image datasets as uint8 tensors: a Fashion-MNIST subset shipped with the package, Fashion-MNIST,
+CIFAR-10, CIFAR-10-Corners and any folder of images.
 
 Docs: https://viewexplore.github.io/viewexplore/images.html.md"""
 
@@ -38,7 +39,7 @@ class ImageDataset:
     test_y:torch.Tensor # int64 test labels, (M,)
     classes:list[str] # class names: label k is classes[k]
     source:str='' # where it was loaded from (a path, or 'embedded')
-    eval_train_x:torch.Tensor|None=None # clean training images that evaluations use instead of `train_x` (CIFAR-10-Corners); None: `train_x`
+    eval_train_x:torch.Tensor|None=None # clean training images for evaluations (CIFAR-10-Corners); None: `train_x`
     modality:ClassVar[str] = 'image' # what the examples are; a `SignalDataset` declares 'speech' or 'sensor'
 
     def __post_init__(self):
@@ -53,13 +54,16 @@ class ImageDataset:
                                  f"{getattr(y, 'dtype', type(y).__name__)} {tuple(getattr(y, 'shape', ()))}.")
             if y.dtype != torch.int64: setattr(self, f'{split}_y', y.long())
             if len(y) and (int(y.min()) < 0 or int(y.max()) >= len(self.classes)):
-                raise InputError(f"{split}_y has labels outside 0..{len(self.classes)-1} (there are {len(self.classes)} classes).")
+                raise InputError(f"{split}_y has labels outside 0..{len(self.classes)-1} (there are "
+                                 f"{len(self.classes)} classes).")
         if len(self.test_x) and self.test_x.shape[1:] != self.train_x.shape[1:]:
-            raise InputError(f"Training images are {tuple(self.train_x.shape[1:])} but test images are {tuple(self.test_x.shape[1:])}.")
+            raise InputError(f"Training images are {tuple(self.train_x.shape[1:])} but test images are "
+                             f"{tuple(self.test_x.shape[1:])}.")
         e = self.eval_train_x
-        if e is not None and (not isinstance(e, torch.Tensor) or e.dtype != torch.uint8 or e.shape != self.train_x.shape):
-            raise InputError(f"eval_train_x must be a uint8 tensor shaped like train_x {tuple(self.train_x.shape)}, got "
-                             f"{getattr(e, 'dtype', type(e).__name__)} {tuple(getattr(e, 'shape', ()))}.")
+        bad_e = not isinstance(e, torch.Tensor) or e.dtype != torch.uint8 or e.shape != self.train_x.shape
+        if e is not None and bad_e:
+            raise InputError(f"eval_train_x must be a uint8 tensor shaped like train_x {tuple(self.train_x.shape)}, "
+                             f"got {getattr(e, 'dtype', type(e).__name__)} {tuple(getattr(e, 'shape', ()))}.")
 
     @property
     def channels(self)->int: return self.train_x.shape[1]
@@ -117,9 +121,10 @@ def subset(self:ImageDataset,
 
 @patch
 def evaluation_data(self:ImageDataset)->ImageDataset:
-    "The labelled data that evaluations (linear probe, kNN) use: this dataset, with `eval_train_x` as its training images when set."
+    "The labelled data evaluations (linear probe, kNN) use: this dataset, with `eval_train_x` as training images."
     if self.eval_train_x is None: return self
-    return ImageDataset(self.name, self.eval_train_x, self.train_y, self.test_x, self.test_y, list(self.classes), self.source)
+    return ImageDataset(self.name, self.eval_train_x, self.train_y, self.test_x, self.test_y, list(self.classes),
+                        self.source)
 
 # %% ../nbs/03_images.ipynb #98f746df
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: '>i2', 0x0C: '>i4', 0x0D: '>f4', 0x0E: '>f8'}
@@ -135,19 +140,21 @@ def read_idx(path # an IDX file, gzip-compressed or plain, e.g. train-labels-idx
         except (OSError, EOFError, zlib.error) as e:
             raise InputError(f"{path} is a damaged gzip file ({e}); get it again.") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise InputError(f"{path} is not an IDX file: it starts with 0x{raw[:4].hex()}, but an IDX magic number is two zero "
-                         "bytes, a type code 08-0E and the number of dimensions (0x00000801 for labels, 0x00000803 for images).")
+        raise InputError(f"{path} is not an IDX file: it starts with 0x{raw[:4].hex()}, but an IDX magic number is two "
+                         "zero bytes, a type code 08-0E and the number of dimensions (0x00000801 for labels, "
+                         "0x00000803 for images).")
     nd, dt = raw[3], np.dtype(_IDX_TYPES[raw[2]])
     if len(raw) < 4 + 4*nd: raise InputError(f"{path} is truncated: its header is incomplete.")
     dims = tuple(int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(nd))
     count, have = int(np.prod(dims)), len(raw) - 4 - 4*nd
     if have != count*dt.itemsize:
-        raise InputError(f"{path}: the header says shape {dims} ({count*dt.itemsize} bytes of data) but the file holds {have} "
-                         f"bytes; it is {'truncated' if have < count*dt.itemsize else 'damaged'}. Get it again.")
+        raise InputError(f"{path}: the header says shape {dims} ({count*dt.itemsize} bytes of data) but the file holds "
+                         f"{have} bytes; it is {'truncated' if have < count*dt.itemsize else 'damaged'}. Get it again.")
     return np.frombuffer(raw, dt, count, 4 + 4*nd).reshape(dims).astype(dt.newbyteorder('='))
 
 # %% ../nbs/03_images.ipynb #644f14b4
-FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+                         'Ankle boot']
 _FMNIST_FILES = dict(train_x='train-images-idx3-ubyte', train_y='train-labels-idx1-ubyte',
                      test_x='t10k-images-idx3-ubyte', test_y='t10k-labels-idx1-ubyte')
 _SYSTEM_FMNIST = Path('/usr/share/datasets/fashion-mnist')
@@ -169,7 +176,7 @@ def _fashion_mnist_dirs(root=None)->list[Path]:
     env = os.environ.get('VIEWEXPLORE_FASHION_MNIST')
     return ([Path(env).expanduser()] if env else []) + data_roots() + [_SYSTEM_FMNIST]
 
-def load_fashion_mnist(root=None # a folder with the four IDX files (default: $VIEWEXPLORE_FASHION_MNIST, $VIEWEXPLORE_DATA, /usr/share/datasets/fashion-mnist)
+def load_fashion_mnist(root=None # a folder with the four IDX files (default: see above)
                       )->ImageDataset:
     "Fashion-MNIST: 60,000 training and 10,000 test 28x28 grayscale images in 10 classes."
     dirs = _fashion_mnist_dirs(root)
@@ -178,13 +185,15 @@ def load_fashion_mnist(root=None # a folder with the four IDX files (default: $V
         raise DataNotFoundError(
             "Fashion-MNIST not found. Looked for train-images-idx3-ubyte.gz and the three other IDX files (also under "
             f"FashionMNIST/raw/) in: {', '.join(map(str, dirs))}. Get it with `apt-get install dataset-fashion-mnist` "
-            "(it installs them in /usr/share/datasets/fashion-mnist/), or run torchvision.datasets.FashionMNIST(root, download=True) "
-            "on a machine with internet and copy root here; then pass root=... or set VIEWEXPLORE_FASHION_MNIST to that folder.")
+            "(it installs them in /usr/share/datasets/fashion-mnist/), or run torchvision.datasets.FashionMNIST(root, "
+            "download=True) on a machine with internet and copy root here; then pass root=... or set "
+            "VIEWEXPLORE_FASHION_MNIST to that folder.")
     a = {k: read_idx(f) for k, f in files.items()}
     for s in ('train', 'test'):
         x, y = a[f'{s}_x'], a[f'{s}_y']
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-            raise InputError(f"{files[s + '_x']} and {files[s + '_y']} do not match: images {x.shape}, labels {y.shape}.")
+            raise InputError(f"{files[s + '_x']} and {files[s + '_y']} do not match: images {x.shape}, labels "
+                             f"{y.shape}.")
     t = lambda k: torch.from_numpy(a[k])[:, None] if k.endswith('x') else torch.from_numpy(a[k].astype(np.int64))
     return ImageDataset('fashion-mnist', t('train_x'), t('train_y'), t('test_x'), t('test_y'),
                         list(FASHION_MNIST_CLASSES), str(files['train_x'].parent))
@@ -224,7 +233,8 @@ def _image_files(d:Path)->list[str]:
     out = []
     for r, ds, fs in os.walk(d):
         ds[:] = sorted(x for x in ds if not x.startswith('.'))
-        out += [os.path.join(r, f) for f in sorted(fs) if not f.startswith('.') and f.lower().endswith(IMAGE_EXTENSIONS)]
+        out += [os.path.join(r, f) for f in sorted(fs)
+                if not f.startswith('.') and f.lower().endswith(IMAGE_EXTENSIONS)]
     return out
 
 def _class_files(d:Path)->dict:
@@ -269,19 +279,21 @@ def _decode(fn:str, size:tuple|None)->np.ndarray:
             if size is not None and im.size != (size[1], size[0]): im = im.resize((size[1], size[0]), Image.BILINEAR)
             return np.asarray(im)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        raise InputError(f"Could not read the image {fn} ({type(e).__name__}: {e}). Remove or replace the file.") from None
+        raise InputError(f"Could not read the image {fn} ({type(e).__name__}: {e}). "
+                         "Remove or replace the file.") from None
 
 def _decode_all(files:list, size:tuple|None, where:Path)->torch.Tensor:
     "Decode `files` into one uint8 tensor (N, C, H, W); C is 3 if any image has colour, else 1."
-    if len(files) >= 5000: print(f"viewexplore: decoding {len(files)} images in {where} (only the first time)", file=sys.stderr)
+    if len(files) >= 5000:
+        print(f"viewexplore: decoding {len(files)} images in {where} (only the first time)", file=sys.stderr)
     arrs = [_decode(f, size) for f in files]
     sizes = Counter(a.shape[:2] for a in arrs)
     if len(sizes) > 1:
         eg = {}
         for f, a in zip(files, arrs): eg.setdefault(a.shape[:2], f)
         desc = '; '.join(f"{h}x{w} ({n} files, e.g. {eg[(h, w)]})" for (h, w), n in sizes.most_common(3))
-        raise InputError(f"The images in {where} have {len(sizes)} different sizes: {desc}. Pass image_size=(height, width) "
-                         "(on the command line: --image-size) to resize them all to one size.")
+        raise InputError(f"The images in {where} have {len(sizes)} different sizes: {desc}. Pass image_size=(height, "
+                         "width) (on the command line: --image-size) to resize them all to one size.")
     if any(a.ndim == 3 for a in arrs):
         x = np.stack([np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a for a in arrs]).transpose(0, 3, 1, 2)
     else: x = np.stack(arrs)[:, None]
@@ -301,7 +313,8 @@ def _read_cache(p:Path, name:str, source:str)->ImageDataset|None:
     try:
         with np.load(p, allow_pickle=False) as z:
             t = lambda k: torch.from_numpy(z[k])
-            return ImageDataset(name, t('train_x'), t('train_y'), t('test_x'), t('test_y'), [str(c) for c in z['classes']], source)
+            classes = [str(c) for c in z['classes']]
+            return ImageDataset(name, t('train_x'), t('train_y'), t('test_x'), t('test_y'), classes, source)
     except Exception as e:
         warnings.warn(f"Ignoring the unreadable cache file {p} ({type(e).__name__}: {e}); decoding again.")
         return None
@@ -319,7 +332,7 @@ _LAYOUT = ("Expected path/train/<class>/*.png and path/test/<class>/*.png, or pa
 
 def load_image_folder(path, # path/train/<class>/* and path/test/<class>/*, or path/<class>/*
                       image_size=None, # (height, width) or an int: resize all images to it (needed when sizes differ)
-                      test_fraction:float=0.1, # share of each class held out for testing when there is no train/test split
+                      test_fraction:float=0.1, # share of each class held out for testing (without train/ and test/)
                       seed:int=0, # picks the held-out images
                       cache:bool=True # keep the decoded images in cache_dir() so that the next load is fast
                      )->ImageDataset:
@@ -328,7 +341,8 @@ def load_image_folder(path, # path/train/<class>/* and path/test/<class>/*, or p
     if not path.exists(): raise DataNotFoundError(f"No folder at {path}. {_LAYOUT}")
     if not path.is_dir(): raise InputError(f"{path} is a file, not a folder of images. {_LAYOUT}")
     size = check_image_size(image_size)
-    if not 0 <= test_fraction < 1: raise InputError(f"test_fraction must be at least 0 and below 1, got {test_fraction!r}.")
+    if not 0 <= test_fraction < 1:
+        raise InputError(f"test_fraction must be at least 0 and below 1, got {test_fraction!r}.")
     path = _descend(path)
     train_dir, test_dir = (path, None)
     if (path/'train').is_dir():
@@ -340,11 +354,14 @@ def load_image_folder(path, # path/train/<class>/* and path/test/<class>/*, or p
         raise InputError(f"{test_dir} has class folders that {train_dir} lacks: {sorted(set(test) - set(train))}.")
     classes = sorted(train)
     files = [f for c in classes for f in train[c]] + [f for c in classes for f in test.get(c, [])]
-    labels = torch.tensor([k for k, c in enumerate(classes) for _ in train[c]] + [k for k, c in enumerate(classes) for _ in test.get(c, [])])
+    labels = torch.tensor([k for k, c in enumerate(classes) for _ in train[c]]
+                          + [k for k, c in enumerate(classes) for _ in test.get(c, [])])
     n_train = sum(len(v) for v in train.values())
-    folders = [path, train_dir] + [train_dir/c for c in train] + ([test_dir] + [test_dir/c for c in test] if test_dir else [])
+    folders = [path, train_dir] + [train_dir/c for c in train]
+    if test_dir: folders += [test_dir] + [test_dir/c for c in test]
     if cache:
-        cf = _cache_file(path, folders, len(files), size, *((test_fraction, seed) if test_dir is None else (None, None)))
+        split = (test_fraction, seed) if test_dir is None else (None, None)
+        cf = _cache_file(path, folders, len(files), size, *split)
         if (ds := _read_cache(cf, path.name, str(path))) is not None: return ds
     x = _decode_all(files, size, path)
     if test_dir is not None: tr, te = torch.arange(n_train), torch.arange(n_train, len(files))
@@ -385,7 +402,8 @@ def _cifar10_torchvision(root:Path)->ImageDataset:
         raise InputError(f"{root/'cifar-10-batches-py'} is incomplete or damaged ({e}); get it again with "
                          "torchvision.datasets.CIFAR10(root, download=True) on a machine with internet.") from None
     x = lambda d: torch.from_numpy(d.data).permute(0, 3, 1, 2).contiguous()
-    return ImageDataset('cifar10', x(tr), torch.tensor(tr.targets), x(te), torch.tensor(te.targets), list(tr.classes), str(root))
+    return ImageDataset('cifar10', x(tr), torch.tensor(tr.targets), x(te), torch.tensor(te.targets), list(tr.classes),
+                        str(root))
 
 def _cifar10_folder(d:Path, source=None)->ImageDataset:
     "CIFAR-10 from an image folder `d/train/<class>/`, `d/test/<class>/`."
@@ -405,10 +423,11 @@ def _cifar10_at(c:Path)->ImageDataset|None:
     if (c/'cifar-10-batches-py').is_dir(): return _cifar10_torchvision(c)
     for f in (c, c/'cifar10-jpeg', c/'cifar10'):
         if (f/'train').is_dir() and (f/'test').is_dir(): return _cifar10_folder(f)
-    if (c/_CIFAR10_ARCHIVE).is_file(): return _cifar10_folder(extract_once(c/_CIFAR10_ARCHIVE, cache_dir()/'cifar10-jpeg'), c/_CIFAR10_ARCHIVE)
+    if (c/_CIFAR10_ARCHIVE).is_file():
+        return _cifar10_folder(extract_once(c/_CIFAR10_ARCHIVE, cache_dir()/'cifar10-jpeg'), c/_CIFAR10_ARCHIVE)
     return None
 
-def load_cifar10(root=None # a folder holding CIFAR-10 in one of the three forms, or the archive itself (default: see above)
+def load_cifar10(root=None # a folder holding CIFAR-10 in one of the three forms, or the archive (default: see above)
                 )->ImageDataset:
     "CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes."
     if root is not None: places = [Path(root).expanduser()]
@@ -419,9 +438,9 @@ def load_cifar10(root=None # a folder holding CIFAR-10 in one of the three forms
         if (ds := _cifar10_at(c)) is not None: return ds
     raise DataNotFoundError(
         f"CIFAR-10 not found. Looked for cifar-10-batches-py/, train/ and test/ folders, and {_CIFAR10_ARCHIVE} in: "
-        f"{', '.join(map(str, places))}. Get it with torchvision.datasets.CIFAR10(root, download=True) on a machine with "
-        f"internet and pass root=... (or set VIEWEXPLORE_DATA to root), or point VIEWEXPLORE_DATA (a folder holding it) or "
-        f"VIEWEXPLORE_CIFAR10 (the folder or the file itself) at the {_CIFAR10_ARCHIVE} archive.")
+        f"{', '.join(map(str, places))}. Get it with torchvision.datasets.CIFAR10(root, download=True) on a machine "
+        "with internet and pass root=... (or set VIEWEXPLORE_DATA to root), or point VIEWEXPLORE_DATA (a folder "
+        f"holding it) or VIEWEXPLORE_CIFAR10 (the folder or the file itself) at the {_CIFAR10_ARCHIVE} archive.")
 
 # %% ../nbs/03_images.ipynb #0256e7b1
 def make_corners(x:torch.Tensor, # images (N, C, H, W), N >= 2
@@ -430,12 +449,14 @@ def make_corners(x:torch.Tensor, # images (N, C, H, W), N >= 2
                 )->torch.Tensor:
     "A copy of `x` in which each of the four corners of every image is that corner of another image."
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise InputError(f"make_corners expects images shaped (N, C, H, W), got {tuple(getattr(x, 'shape', ())) or type(x).__name__}.")
+        raise InputError(f"make_corners expects images shaped (N, C, H, W), got "
+                         f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}.")
     n, _, H, W = x.shape
     if n < 2: raise InputError(f"make_corners needs at least 2 images (each corner comes from another image), got {n}.")
     h, w = (H//2, W//2) if corner_size is None else check_image_size(corner_size)
     if not (1 <= h <= H//2 and 1 <= w <= W//2):
-        raise InputError(f"Corners of {h}x{w} do not fit 4 times without overlap in {H}x{W} images (at most {H//2}x{W//2}).")
+        raise InputError(f"Corners of {h}x{w} do not fit 4 times without overlap in {H}x{W} images (at most "
+                         f"{H//2}x{W//2}).")
     g = torch.Generator().manual_seed(seed)
     donors = (torch.arange(n) + torch.randint(1, n, (4, n), generator=g)) % n   # never the image itself
     out = x.clone()

@@ -1,4 +1,5 @@
-"""Activity recognition from body-worn motion sensors: HAPT and PAMAP2 recordings cut into windows, turned into per-channel log spectrograms, split by person, and the spectral-masking views of the viewmaker paper.
+"""Activity recognition from body-worn motion sensors: HAPT, PAMAP2 and your own recordings cut into windows,
+turned into per-channel log spectrograms, split by person, and the spectral-masking views of the viewmaker paper.
 
 Docs: https://viewexplore.github.io/viewexplore/sensors.html.md"""
 
@@ -27,7 +28,7 @@ __all__ = ['HAPT_FILE', 'HAPT_RATE', 'HAPT_CHANNELS', 'HAPT_CLASSES', 'HAPT_SPLI
 def interpolate_missing(x:np.ndarray, # a session's samples (T, C), NaN where missing
                         channels:list|None=None, # channel names, for messages
                         where:str='', # what the session is (a file name), for messages
-                        first_column:int|None=None # number of channel 0's column in the file, for messages (None: say 'channel k')
+                        first_column:int|None=None # channel 0's column in the file, for messages (None: 'channel k')
                        )->np.ndarray:
     "`x` with each channel's NaNs filled by linear interpolation (nearest valid value at the ends)."
     x = np.array(x, dtype=np.float32, copy=True)
@@ -40,8 +41,8 @@ def interpolate_missing(x:np.ndarray, # a session's samples (T, C), NaN where mi
         if not ok.any():
             name = channels[c] if channels is not None else f'channel {c}'
             col = f'channel {c}' if first_column is None else f'column {c + first_column}'
-            raise InputError(f"{where + ': ' if where else ''}{name} ({col}) has no valid values at all (every sample is "
-                             "NaN), so it cannot be interpolated. Remove the session, or drop the channel.")
+            raise InputError(f"{where + ': ' if where else ''}{name} ({col}) has no valid values at all (every sample "
+                             "is NaN), so it cannot be interpolated. Remove the session, or drop the channel.")
         x[bad[:, c], c] = np.interp(t[bad[:, c]], t[ok], x[ok, c])
     return x
 
@@ -49,7 +50,7 @@ def interpolate_missing(x:np.ndarray, # a session's samples (T, C), NaN where mi
 def activity_windows(labels:np.ndarray, # label of every sample of one session (T,)
                      window:int, # samples per window
                      hop:int, # samples between the starts of consecutive windows
-                     breaks:np.ndarray|None=None # bool (T,): True where a new stretch starts although the label stays (a gap in time)
+                     breaks:np.ndarray|None=None # bool (T,): True where a new stretch starts (a gap in time)
                     )->tuple[np.ndarray, np.ndarray]:
     "Start indices and labels of all windows that fit inside runs of one label."
     if window < 1 or hop < 1: raise InputError(f"window and hop must be at least one sample, got {window} and {hop}.")
@@ -63,7 +64,7 @@ def activity_windows(labels:np.ndarray, # label of every sample of one session (
     return s, labels[s]
 
 # %% ../nbs/06_sensors.ipynb #93716346
-def window_sessions(sessions, # iterable of (samples (T, C), labels (T,), subject, breaks (T,) or None), gaps already filled
+def window_sessions(sessions, # iterable of (samples (T, C) without gaps, labels (T,), subject, breaks (T,) or None)
                     window:int, # samples per window
                     hop:int, # samples between window starts
                     label_map:dict # label in the recordings -> class index; other labels are dropped
@@ -80,7 +81,8 @@ def window_sessions(sessions, # iterable of (samples (T, C), labels (T,), subjec
         xs.append(np.ascontiguousarray(v[s], dtype=np.float32))
         ys.append(np.array([label_map[v_] for v_ in l.tolist()], np.int64)); gs.append(np.full(len(s), subj, np.int64))
     if not xs: return torch.zeros(0, C or 0, window), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
-    return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys)), torch.from_numpy(np.concatenate(gs))
+    cat = lambda a: torch.from_numpy(np.concatenate(a))
+    return cat(xs), cat(ys), cat(gs)
 
 # %% ../nbs/06_sensors.ipynb #563a6f24
 class SensorSpectrogram(nn.Module):
@@ -91,7 +93,8 @@ class SensorSpectrogram(nn.Module):
                  eps:float=1e-6 # added before the log
                 ):
         super().__init__()
-        if n_fft < 2 or hop_length < 1 or n_frames < 1: raise InputError("n_fft must be >= 2, hop_length and n_frames >= 1.")
+        if n_fft < 2 or hop_length < 1 or n_frames < 1:
+            raise InputError("n_fft must be >= 2, hop_length and n_frames >= 1.")
         self.n_fft, self.hop_length, self.n_frames, self.eps = n_fft, hop_length, n_frames, eps
         self.register_buffer('window', torch.hann_window(n_fft), persistent=False)
 
@@ -107,7 +110,8 @@ class SensorSpectrogram(nn.Module):
         B, C, L = x.shape
         if L < self.min_samples or L <= self.n_fft//2:
             raise InputError(f"Windows of {L} samples give fewer than {self.n_frames} frames at hop {self.hop_length}; "
-                             f"use windows of at least {max(self.min_samples, self.n_fft//2 + 1)} samples or a smaller hop_length.")
+                             f"use windows of at least {max(self.min_samples, self.n_fft//2 + 1)} samples or a "
+                             "smaller hop_length.")
         s = torch.stft(x.reshape(B*C, L).float(), self.n_fft, self.hop_length, window=self.window, center=True,
                        pad_mode='reflect', return_complex=True)[..., :self.n_frames]
         return torch.log(s.real**2 + s.imag**2 + self.eps).reshape(B, C, s.shape[-2], self.n_frames)
@@ -125,22 +129,27 @@ def subject_split(split, # a name in `named`, 'subject:K[,L]', or (train_subject
         if split in named: tr, te = named[split]
         elif split.startswith('subject:'):
             try: te = [int(v) for v in split[len('subject:'):].split(',') if v.strip()]
-            except ValueError: raise InputError(f"split={split!r}: subjects are numbers, e.g. 'subject:6' or 'subject:5,6'.") from None
+            except ValueError: raise InputError(f"split={split!r}: subjects are numbers, e.g. 'subject:6' or "
+                                                "'subject:5,6'.") from None
             tr = [s for s in have if s not in te]
-        else: raise InputError(f"Unknown split {split!r}: use one of {', '.join(map(repr, named))}, 'subject:K[,L]' or (train_subjects, test_subjects).")
+        else: raise InputError(f"Unknown split {split!r}: use one of {', '.join(map(repr, named))}, 'subject:K[,L]' "
+                               "or (train_subjects, test_subjects).")
     else:
         try: tr, te = split; tr, te = [int(v) for v in tr], [int(v) for v in te]
-        except (TypeError, ValueError): raise InputError(f"split must be a name, 'subject:K' or a pair (train_subjects, test_subjects), got {split!r}.") from None
+        except (TypeError, ValueError): raise InputError(f"split must be a name, 'subject:K' or a pair "
+                                                         f"(train_subjects, test_subjects), got {split!r}.") from None
     tr, te = set(tr), set(te)
     if tr & te: raise InputError(f"Subjects {sorted(tr & te)} are both in the training and the test set.")
     missing = sorted((tr | te) - set(have))
-    if missing: raise InputError(f"Subjects {missing} of split {split!r} are not in the data (it has subjects {', '.join(map(str, have))}).")
+    if missing:
+        raise InputError(f"Subjects {missing} of split {split!r} are not in the data (it has subjects "
+                         f"{', '.join(map(str, have))}).")
     if not tr: raise InputError(f"split {split!r} leaves no training subjects.")
     return tr, te
 
 # %% ../nbs/06_sensors.ipynb #1ecf5fb2
 def build_sensor_dataset(name:str, # short name
-                         sessions, # (samples (T, C) with gaps filled, labels (T,), subject, breaks or None) per session; may be a generator if `subjects` is given
+                         sessions, # (samples (T, C), labels (T,), subject, breaks or None) each
                          rate:float, # samples per second
                          classes:list, # class names
                          label_map:dict, # label in the recordings -> class index
@@ -188,18 +197,21 @@ def read_hapt(path)->list[tuple]:
     path = Path(path)
     try: z = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as e:
-        raise InputError(f"Could not read {path} ({type(e).__name__}: {e}); the file is damaged, get it again.") from None
+        raise InputError(f"Could not read {path} ({type(e).__name__}: {e}); the file is damaged, "
+                         "get it again.") from None
     with z:
         missing = [k for k in ('signals', 'labels', 'offsets', 'subject') if k not in z.files]
-        if missing: raise InputError(f"{path} lacks the arrays {missing}; expected signals, labels, offsets and subject.")
+        if missing:
+            raise InputError(f"{path} lacks the arrays {missing}; expected signals, labels, offsets and subject.")
         x, lab, off, subj = z['signals'], z['labels'], z['offsets'].astype(np.int64), z['subject'].astype(np.int64)
     if x.ndim != 2 or x.shape[1] != 6 or lab.shape != (len(x),):
         raise InputError(f"{path}: expected signals (T, 6) and labels (T,), got {x.shape} and {lab.shape}.")
     if len(off) != len(subj) + 1 or off[0] != 0 or off[-1] != len(x) or (np.diff(off) <= 0).any():
-        raise InputError(f"{path}: offsets must run from 0 to {len(x)} in increasing steps with one session per subject entry; "
+        raise InputError(f"{path}: offsets must run from 0 to {len(x)} in increasing steps with one session per "
+                         "subject entry; "
                          f"got {len(off)} offsets ending at {off[-1] if len(off) else None} and {len(subj)} subjects.")
-    return [(interpolate_missing(x[a:b], HAPT_CHANNELS, f'{path.name} session {i}'), lab[a:b].astype(np.int64), int(subj[i]), None)
-            for i, (a, b) in enumerate(zip(off[:-1], off[1:]))]
+    return [(interpolate_missing(x[a:b], HAPT_CHANNELS, f'{path.name} session {i}'), lab[a:b].astype(np.int64),
+             int(subj[i]), None) for i, (a, b) in enumerate(zip(off[:-1], off[1:]))]
 
 def _find_file(path, env:str, fname:str)->Path|None:
     "`path` if given, else `$env`, else `fname` in the folders of $VIEWEXPLORE_DATA (None if not found)."
@@ -221,16 +233,20 @@ def load_hapt(path=None, # hapt_raw_50hz.npz or a folder holding it (default: $V
     "HAPT: 6 activities from a waist-worn phone's accelerometer and gyroscope at 50 Hz, as 6x32x32 log spectrograms."
     f = _find_file(path, 'VIEWEXPLORE_HAPT', HAPT_FILE)
     if f is None:
-        raise DataNotFoundError(f"{HAPT_FILE} not found{f' at {path}' if path is not None else ' (looked at $VIEWEXPLORE_HAPT and in $VIEWEXPLORE_DATA)'}. "
-                                "Pass path=... or set VIEWEXPLORE_HAPT to the file or VIEWEXPLORE_DATA to its folder. It holds the raw "
-                                "signals of the UCI HAPT dataset (https://archive.ics.uci.edu/dataset/341); see shared/data/README.md.")
-    return build_sensor_dataset('hapt', read_hapt(f), HAPT_RATE, HAPT_CLASSES, {k + 1: k for k in range(6)}, split, HAPT_SPLITS,
-                                window, hop, transform or SensorSpectrogram(63, 8, 32), str(f), device, keep_raw)
+        where = f' at {path}' if path is not None else ' (looked at $VIEWEXPLORE_HAPT and in $VIEWEXPLORE_DATA)'
+        raise DataNotFoundError(f"{HAPT_FILE} not found{where}. "
+                                "Pass path=... or set VIEWEXPLORE_HAPT to the file or VIEWEXPLORE_DATA to its folder. "
+                                "It holds the raw signals of the UCI HAPT dataset "
+                                "(https://archive.ics.uci.edu/dataset/341); see shared/data/README.md.")
+    return build_sensor_dataset('hapt', read_hapt(f), HAPT_RATE, HAPT_CLASSES, {k + 1: k for k in range(6)}, split,
+                                HAPT_SPLITS, window, hop, transform or SensorSpectrogram(63, 8, 32), str(f), device,
+                                keep_raw)
 
 # %% ../nbs/06_sensors.ipynb #6552ccc2
 PAMAP2_RATE = 100
-PAMAP2_ACTIVITIES = {1: 'lying', 2: 'sitting', 3: 'standing', 4: 'walking', 5: 'running', 6: 'cycling', 7: 'nordic_walking',
-                     12: 'ascending_stairs', 13: 'descending_stairs', 16: 'vacuum_cleaning', 17: 'ironing', 24: 'rope_jumping'}
+PAMAP2_ACTIVITIES = {1: 'lying', 2: 'sitting', 3: 'standing', 4: 'walking', 5: 'running', 6: 'cycling',
+                     7: 'nordic_walking', 12: 'ascending_stairs', 13: 'descending_stairs', 16: 'vacuum_cleaning',
+                     17: 'ironing', 24: 'rope_jumping'}
 _IMU = ['temperature', 'acc16_x', 'acc16_y', 'acc16_z', 'acc6_x', 'acc6_y', 'acc6_z', 'gyro_x', 'gyro_y', 'gyro_z',
         'mag_x', 'mag_y', 'mag_z', 'orientation_1', 'orientation_2', 'orientation_3', 'orientation_4']
 PAMAP2_CHANNELS = ['heart_rate'] + [f'{part}_{q}' for part in ('hand', 'chest', 'ankle') for q in _IMU]
@@ -245,11 +261,12 @@ def _first_bad_line(path:Path, ncols:int)->str|None:
             parts = line.split()
             if not parts: continue
             if len(parts) != ncols:
-                return (f"{path}, line {i}: {len(parts)} columns, but a PAMAP2 file has {ncols} (timestamp, activity ID, heart "
-                        "rate and 3 IMUs x 17 values)")
+                return (f"{path}, line {i}: {len(parts)} columns, but a PAMAP2 file has {ncols} (timestamp, activity "
+                        "ID, heart rate and 3 IMUs x 17 values)")
             for j, p in enumerate(parts):
                 try: float(p)
-                except ValueError: return f"{path}, line {i}, column {j + 1} ({PAMAP2_COLUMNS[j]}): {p[:20]!r} is not a number"
+                except ValueError:
+                    return f"{path}, line {i}, column {j + 1} ({PAMAP2_COLUMNS[j]}): {p[:20]!r} is not a number"
     return None
 
 def read_pamap2(path, # a PAMAP2 Protocol file such as subject101.dat
@@ -263,7 +280,8 @@ def read_pamap2(path, # a PAMAP2 Protocol file such as subject101.dat
     cf = cache_dir()/'decoded'/f"pamap2-{path.stem[:40]}-{key}.npy"
     if cache and cf.is_file():
         try: return np.load(cf, allow_pickle=False)
-        except (OSError, ValueError) as e: warnings.warn(f"Ignoring the unreadable cache file {cf} ({e}); parsing {path} again.")
+        except (OSError, ValueError) as e: warnings.warn(f"Ignoring the unreadable cache file {cf} ({e}); parsing "
+                                                         f"{path} again.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')   # NumPy warns about empty files; we say it better
@@ -272,14 +290,16 @@ def read_pamap2(path, # a PAMAP2 Protocol file such as subject101.dat
         raise InputError(_first_bad_line(path, len(PAMAP2_COLUMNS)) or f"Could not read {path}: {e}") from None
     if a.shape[0] == 0: raise InputError(f"{path} holds no rows.")
     if a.shape[1] != len(PAMAP2_COLUMNS):
-        raise InputError(f"{path}, line 1: {a.shape[1]} columns, but a PAMAP2 file has {len(PAMAP2_COLUMNS)} (timestamp, activity ID, "
-                         "heart rate and 3 IMUs x 17 values).")
+        raise InputError(f"{path}, line 1: {a.shape[1]} columns, but a PAMAP2 file has {len(PAMAP2_COLUMNS)} "
+                         "(timestamp, activity ID, heart rate and 3 IMUs x 17 values).")
     act = a[:, 1]
     bad = np.flatnonzero(~np.isfinite(act) | (act != np.round(act)))
-    if len(bad): raise InputError(f"{path}, line {bad[0] + 1}: the activity ID (column 2) is {act[bad[0]]}, not a whole number.")
+    if len(bad):
+        raise InputError(f"{path}, line {bad[0] + 1}: the activity ID (column 2) is {act[bad[0]]}, not a whole number.")
     if cache:
         try: atomic_write(cf, lambda fh: np.save(fh, a))
-        except OSError as e: warnings.warn(f"Could not write the cache file {cf} ({e}); the next load will parse {path} again.")
+        except OSError as e: warnings.warn(f"Could not write the cache file {cf} ({e}); the next load will parse "
+                                           f"{path} again.")
     return a
 
 # %% ../nbs/06_sensors.ipynb #4ea8eced
@@ -294,7 +314,8 @@ def _pamap2_files(d:Path)->dict[int, Path]:
 def _pamap2_dir(root)->Path|None:
     "The folder with the PAMAP2 Protocol files, or None."
     places = [Path(root).expanduser()] if root is not None else \
-             ([Path(os.environ['VIEWEXPLORE_PAMAP2']).expanduser()] if os.environ.get('VIEWEXPLORE_PAMAP2') else []) + data_roots()
+             ([Path(os.environ['VIEWEXPLORE_PAMAP2']).expanduser()] if os.environ.get('VIEWEXPLORE_PAMAP2') else []) \
+             + data_roots()
     for p in places:
         for c in (p, p/'Protocol', p/'PAMAP2_Dataset'/'Protocol', p/'pamap2'/'Protocol', p/'PAMAP2'/'Protocol'):
             if c.is_dir() and _pamap2_files(c): return c
@@ -306,10 +327,11 @@ def pamap2_session(a:np.ndarray, # rows of a PAMAP2 file (T, 54), see `read_pama
                   )->tuple:
     "(samples (T, 52) with gaps filled, activity IDs (T,), subject, breaks) of one file."
     breaks = np.r_[False, np.diff(a[:, 0]) > 0.1]
-    return interpolate_missing(a[:, 2:], PAMAP2_CHANNELS, where, first_column=3), a[:, 1].astype(np.int64), subject, breaks
+    x = interpolate_missing(a[:, 2:], PAMAP2_CHANNELS, where, first_column=3)
+    return x, a[:, 1].astype(np.int64), subject, breaks
 
 def load_pamap2(root=None, # folder with the subject1NN.dat files (default: $VIEWEXPLORE_PAMAP2, then $VIEWEXPLORE_DATA)
-                split='paper', # 'paper' (test subject 6), 'paper-val' (test subject 5), 'subject:K[,L]' or (train, test)
+                split='paper', # 'paper' (test subject 6), 'paper-val' (5), 'subject:K[,L]' or (train, test)
                 window:float=10., # window length, seconds
                 hop:float=5., # seconds between window starts
                 activities:dict|None=None, # activity ID -> class name (default: the 12 protocol activities)
@@ -322,23 +344,27 @@ def load_pamap2(root=None, # folder with the subject1NN.dat files (default: $VIE
     d = _pamap2_dir(root)
     if d is None:
         where = f"at {root}" if root is not None else "(looked at $VIEWEXPLORE_PAMAP2 and in $VIEWEXPLORE_DATA)"
-        raise DataNotFoundError(f"PAMAP2 not found {where}: expected the files subject101.dat ... subject109.dat, or a Protocol/ "
-                                "folder holding them. Download PAMAP2_Dataset.zip from https://archive.ics.uci.edu/dataset/231 on a "
-                                "machine with internet, unzip it, and pass root=... or set VIEWEXPLORE_PAMAP2 to the folder.")
+        raise DataNotFoundError(f"PAMAP2 not found {where}: expected the files subject101.dat ... subject109.dat, or a "
+                                "Protocol/ folder holding them. Download PAMAP2_Dataset.zip from "
+                                "https://archive.ics.uci.edu/dataset/231 on a machine with internet, unzip it, and "
+                                "pass root=... or set VIEWEXPLORE_PAMAP2 to the folder.")
     acts = dict(PAMAP2_ACTIVITIES if activities is None else activities)
     files = _pamap2_files(d)
     tr, te = subject_split(split, files, PAMAP2_SPLITS)
-    sessions = (pamap2_session(read_pamap2(f, cache), s, str(f)) for s, f in files.items() if s in tr | te)   # one file in memory at a time
-    return build_sensor_dataset('pamap2', sessions, PAMAP2_RATE, list(acts.values()), {k: i for i, k in enumerate(acts)},
-                                (sorted(tr), sorted(te)), PAMAP2_SPLITS, window, hop, transform or SensorSpectrogram(63, 32, 32),
-                                str(d), device, keep_raw, subjects=sorted(tr | te))
+    # one file in memory at a time
+    sessions = (pamap2_session(read_pamap2(f, cache), s, str(f)) for s, f in files.items() if s in tr | te)
+    label_map = {k: i for i, k in enumerate(acts)}
+    return build_sensor_dataset('pamap2', sessions, PAMAP2_RATE, list(acts.values()), label_map,
+                                (sorted(tr), sorted(te)), PAMAP2_SPLITS, window, hop,
+                                transform or SensorSpectrogram(63, 32, 32), str(d), device, keep_raw,
+                                subjects=sorted(tr | te))
 
 # %% ../nbs/06_sensors.ipynb #83498f1d
 def spectral_mask_views(noise_std=0., # added Gaussian noise: a number or one per channel (z-score units)
                         freq_width:int=19, # largest masked band, in frequency bins
                         time_width:int=19 # largest masked stretch, in frames
                        )->SpecAugment:
-    "The viewmaker paper's sensor baseline: one frequency and one time mask on all channels at once, plus optional noise."
+    "The viewmaker paper's sensor baseline: one frequency and one time mask on all channels, plus optional noise."
     return SpecAugment(freq_masks=1, freq_width=freq_width, time_masks=1, time_width=time_width, noise_std=noise_std)
 
 # %% ../nbs/06_sensors.ipynb #30d641df
@@ -375,7 +401,8 @@ def _whole_subjects(v:np.ndarray, where:str)->np.ndarray:
     try: s = np.asarray(v).astype(np.float64)
     except (TypeError, ValueError): s = None
     if s is None or not np.isfinite(s).all() or (s != np.round(s)).any():
-        raise InputError(f"{where}: subjects must be whole numbers (e.g. 1, 2, 3), got {np.asarray(v)[:3].tolist()} ...")
+        raise InputError(f"{where}: subjects must be whole numbers (e.g. 1, 2, 3), "
+                         f"got {np.asarray(v)[:3].tolist()} ...")
     return s.astype(np.int64)
 
 # %% ../nbs/06_sensors.ipynb #f38f223f
@@ -392,18 +419,20 @@ def _read_sensor_npz(path:Path, rate)->tuple[list, list, float]:
     "Sessions (samples, labels as str, subject, None), channel names and rate of a .npz of recordings."
     try: z = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as e:
-        raise InputError(f"Could not read {path} ({type(e).__name__}: {e}); it is damaged or not a .npz file.") from None
+        raise InputError(f"Could not read {path} ({type(e).__name__}: {e}); "
+                         "it is damaged or not a .npz file.") from None
     with z:
         missing = [k for k in ('signals', 'labels') if k not in z.files]
         if missing:
-            raise InputError(f"{path} has no {' and no '.join(repr(m) for m in missing)} array (it has {', '.join(z.files)}); "
+            raise InputError(f"{path} has no {' and no '.join(repr(m) for m in missing)} array (it has "
+                             f"{', '.join(z.files)}); "
                              "a recordings file needs signals (T, C) or (R, C, L) and labels (T,) or (R,).")
         try: a = {k: z[k] for k in z.files}
         except ValueError as e: raise InputError(f"Could not read {path}: {e}.") from None
     x, lab = np.asarray(a['signals']), np.asarray(a['labels'])
     if x.dtype.kind not in 'iuf' or x.ndim not in (2, 3):
-        raise InputError(f"{path}: signals must be numbers shaped (samples, channels) or (recordings, channels, samples), "
-                         f"got {x.dtype} {x.shape}.")
+        raise InputError(f"{path}: signals must be numbers shaped (samples, channels) or (recordings, channels, "
+                         f"samples), got {x.dtype} {x.shape}.")
     n = len(x)
     if lab.shape != (n,):
         kind = 'sample' if x.ndim == 2 else 'recording'
@@ -430,8 +459,8 @@ def _read_sensor_npz(path:Path, rate)->tuple[list, list, float]:
     else:
         rec = a['recordings'] if 'recordings' in a else np.zeros(n, np.int64)
         if np.shape(rec) != (n,): raise InputError(f"{path}: recordings must have one entry per sample ({n}).")
-        sessions = [(interpolate_missing(x[s:e], channels, f'{path.name} samples {s}-{e}'), lab[s:e], int(subj[s]), None)
-                    for s, e in _runs(np.asarray(rec), subj)]
+        sessions = [(interpolate_missing(x[s:e], channels, f'{path.name} samples {s}-{e}'), lab[s:e], int(subj[s]),
+                     None) for s, e in _runs(np.asarray(rec), subj)]
     return sessions, channels, rate
 
 # %% ../nbs/06_sensors.ipynb #5c0b33b3
@@ -445,8 +474,8 @@ def _read_sensor_csv(path:Path)->tuple[list[str], np.ndarray, np.ndarray, np.nda
     if not rows: raise InputError(f"{path} is empty; a recording needs a header row (label, channels...) and samples.")
     head = [h.strip() for h in rows[0]]
     if 'label' not in head:
-        raise InputError(f"{path}: no 'label' column in the header ({', '.join(head)}); every sample needs its activity "
-                         "label (a recording with one activity repeats it).")
+        raise InputError(f"{path}: no 'label' column in the header ({', '.join(head)}); every sample needs its "
+                         "activity label (a recording with one activity repeats it).")
     if len(rows) < 2: raise InputError(f"{path} has a header but no samples.")
     special = {'label', 'subject', 'time'}
     channels = [h for h in head if h not in special]
@@ -486,8 +515,8 @@ def _read_sensor_csvs(files:list[Path], rate)->tuple[list, list, float]:
                              None if brk is None else brk[s:e]))
     if rate is None:
         if not rates:
-            raise InputError(f"{files[0]} does not say its sampling rate: pass rate=... (on the command line: --rate) or "
-                             "add a 'time' column in seconds.")
+            raise InputError(f"{files[0]} does not say its sampling rate: pass rate=... (on the command line: --rate) "
+                             "or add a 'time' column in seconds.")
         rate = rates[0][1]
     return sessions, channels, _check_rate(rate, str(files[0]))
 
@@ -495,8 +524,8 @@ def _read_sensor_csvs(files:list[Path], rate)->tuple[list, list, float]:
 def _sensor_transform(window_samples:int, where:str, window:float, rate:float)->nn.Module:
     "Per-channel log spectrograms of 32 x 32 for windows of `window_samples`."
     if window_samples < _MIN_WINDOW:
-        raise InputError(f"{where}: a window of {window:g} s at {rate:g} samples per second is {window_samples} samples, "
-                         f"but the spectrograms need at least {_MIN_WINDOW}; use a longer window (at least "
+        raise InputError(f"{where}: a window of {window:g} s at {rate:g} samples per second is {window_samples} "
+                         f"samples, but the spectrograms need at least {_MIN_WINDOW}; use a longer window (at least "
                          f"{_MIN_WINDOW/rate:.3g} s).")
     return SensorSpectrogram(63, window_samples//(32 - 1), 32)
 
@@ -531,6 +560,7 @@ def load_sensor_recordings(path, # a .npz or .csv file, or a folder of .csv file
         raise InputError(f"{path}: no recording is as long as one window of {window:g} s ({n} samples at {rate:g} per "
                          f"second); the longest has {max(len(s[0]) for s in sessions)}. Use a shorter window.")
     classes = _label_names(v for s in sessions for v in np.unique(s[1]).tolist())
-    return build_sensor_dataset(name or path.stem, sessions, rate, classes, {c: k for k, c in enumerate(classes)}, split,
-                                {}, window, hop, transform, str(path), device, keep_raw, test_fraction=test_fraction,
+    label_map = {c: k for k, c in enumerate(classes)}
+    return build_sensor_dataset(name or path.stem, sessions, rate, classes, label_map, split, {}, window, hop,
+                                transform, str(path), device, keep_raw, test_fraction=test_fraction,
                                 seed=seed)
