@@ -62,7 +62,8 @@ def game_snapshot(trainer:Pretrainer, # the run
     "The current views and perturbations of `x`, their statistics and placement, at the trainer's position."
     src = view_source(trainer, name=trainer.config.views)
     xd = x.to(trainer.device)
-    views, deltas = src(xd, seed)
+    with torch.random.fork_rng(devices=[trainer.device] if trainer.device.type == 'cuda' else []):
+        views, deltas = src(xd, seed)  # (the source seeds every generator: on a GPU, give the trainer's back too)
     st = perturbation_stats(xd, views, deltas, src.clamp)
     place = perturbation_placement(xd, deltas)
     stats = {k: st[k] for k in _STATS}
