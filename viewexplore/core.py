@@ -66,7 +66,8 @@ def check_batch(x, # the batch to check
         raise InputError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one example.")
     if channels is not None and x.shape[1] != channels:
         raise InputError(f"{name} has {x.shape[1]} channels but the model was built for {channels} "
-                         f"(shape {tuple(x.shape)}). Build the model with in_channels={x.shape[1]} or convert the data.")
+                         f"(shape {tuple(x.shape)}). Build the model with in_channels={x.shape[1]} "
+                         "or convert the data.")
     if not x.is_floating_point():
         raise InputError(f"{name} must be a floating-point tensor (for images: values in [0, 1]), got {x.dtype}. "
                          "Convert uint8 images with x.float() / 255.")
@@ -99,7 +100,8 @@ def rng_state()->dict:
     v, st, gauss = random.getstate()
     np_state = np.random.get_state()
     state = dict(python=[v, list(st), gauss], torch=torch.get_rng_state(),
-                 numpy=[np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]), float(np_state[4])])
+                 numpy=[np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]),
+                        float(np_state[4])])
     if torch.cuda.is_available() and torch.cuda.is_initialized(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 

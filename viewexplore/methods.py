@@ -1,4 +1,5 @@
-"""A method owns its models and says how one batch trains; the trainer runs any of them. The viewmaker paper's two-view method and MoCo / LooC, built from the package's parts.
+"""A method owns its models and says how one batch trains; the trainer runs any of them. The viewmaker paper's
+two-view method and MoCo / LooC, built from the package's parts.
 
 Docs: https://viewexplore.github.io/viewexplore/methods.html.md"""
 

@@ -1,4 +1,6 @@
-"""A view-learning method that is in neither paper, in a few lines of parts: a viewmaker that only pushes an image's two views apart, trained from Python and from the command line, and measured against the paper's adversary.
+"""A view-learning method that is in neither paper, in a few lines of parts: a viewmaker that only pushes an
+image's two views apart, trained from Python and from the command line, and measured against the paper's
+adversary.
 
 Docs: https://viewexplore.github.io/viewexplore/new_method.html.md"""
 
