@@ -231,4 +231,6 @@ def process(path)->dict:
     title_cell(nb)
     quarto_cells(nb)
     hide_setup_imports(nb)
+    for c in nb.cells:   # execnb times the cells it runs with a float, which nbformat's schema does not allow
+        c.get('metadata', {}).pop('execution', None)
     return nb
