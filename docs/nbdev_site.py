@@ -154,9 +154,22 @@ def hide_setup_imports(nb)->None:
             nb.cells.pop(i)
         return
 
-def title_cell(nb)->None:
+def _description(nb)->str|None:
+    "The `> description` of the first markdown cell, continuation lines included (nbdev's frontmatter keeps one line)."
+    c = next((c for c in nb.cells if c.cell_type == 'markdown'), None)
+    lines = _text(c.source).splitlines() if c is not None else []
+    i = next((i for i, l in enumerate(lines) if re.match(r'>\s+\S', l)), None)
+    if i is None: return None
+    desc = []
+    for l in lines[i:]:
+        if not l.startswith('>'): break
+        desc.append(l.lstrip('>').strip())
+    return ' '.join(d for d in desc if d)
+
+def title_cell(nb, description:str|None=None)->None:
     "nbdev's frontmatter (title and description, taken from the first markdown cell) shown as the page's heading."
     fm = getattr(nb, 'frontmatter_', {}) or {}
+    if description and fm.get('description') and description.startswith(fm['description']): fm['description'] = description
     nb.cells = [c for c in nb.cells if not (c.cell_type == 'raw' and _text(c.source).startswith('---'))]
     head = [f"# {fm['title']}"] if fm.get('title') else []
     if fm.get('description'): head.append(f"> {fm['description']}")
@@ -227,8 +240,9 @@ def process(path)->dict:
     "Notebook at `path` as the site shows it (an nbdev-processed notebook; see the module docstring)."
     nbdev.showdoc.BasicMarkdownRenderer = SiteRenderer   # what `show_doc` uses unless told otherwise
     nb = read_nb(path)
+    desc = _description(nb)
     SiteFilter()(nb)
-    title_cell(nb)
+    title_cell(nb, desc)
     quarto_cells(nb)
     hide_setup_imports(nb)
     for c in nb.cells:   # execnb times the cells it runs with a float, which nbformat's schema does not allow

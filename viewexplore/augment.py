@@ -1,5 +1,4 @@
-"""Augmentations whose random parameters are sampled apart from applying them (views can be rebuilt and share
-parameters), and LooC's leave-one-out views.
+"""Augmentations whose random parameters are sampled apart from applying them, and LooC's leave-one-out views.
 
 Docs: https://viewexplore.github.io/viewexplore/augment.html.md"""
 

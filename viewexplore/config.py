@@ -1,5 +1,4 @@
-"""Everything a pretraining run depends on, grouped by concern: views, objective, MoCo / LooC, optimisation,
-probe and runtime.
+"""Everything a run depends on, grouped by concern: views, objective, MoCo / LooC, optimisation, probe and runtime.
 
 Docs: https://viewexplore.github.io/viewexplore/config.html.md"""
 

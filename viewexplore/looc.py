@@ -1,5 +1,4 @@
-"""MoCo v2 with one embedding space per augmentation, so that the representation keeps what an augmentation
-would otherwise erase (Xiao et al., ICLR 2021).
+"""MoCo v2 with one embedding space per augmentation, keeping what an augmentation would erase (Xiao et al., 2021).
 
 Docs: https://viewexplore.github.io/viewexplore/looc.html.md"""
 
