@@ -25,8 +25,7 @@ LAYERS = [
     ('methods', ['methods', 'looc', 'push_apart']),
     ('train', ['train']),
     ('runs and evaluation', ['runs', 'evaluate', 'evaluations']),
-    ('figures, widgets and command line', ['figures', 'widgets', 'widgets.*', 'live', 'embedding_map', 'cli',
-                                           '__main__']),
+    ('figures, widgets and command line', ['figures', 'widgets', 'widgets.*', 'cli', '__main__']),
 ]
 # siblings in a layer that must not import each other either: a SignalDataset belongs to neither speech nor sensors
 INDEPENDENT = [('images', 'signals'), ('audio', 'sensors')]
