@@ -306,7 +306,7 @@ def _recording_losses(self:Pretrainer):
 def step(self:Pretrainer,
          steps:int=1, # batches to train
         )->list[dict]:
-    "Train the next `steps` batches as `fit` would; returns per step: epoch, global step, loss and each optimiser's loss."
+    "Train the next `steps` batches as `fit` would; per step: epoch, global step, loss, each optimiser's loss."
     if not isinstance(steps, int) or steps < 0: raise InputError(f"steps must be an int >= 0, got {steps!r}.")
     out = []
     for _ in range(steps):

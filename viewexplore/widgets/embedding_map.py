@@ -120,7 +120,8 @@ def _spaces(encoder:nn.Module, images:torch.Tensor, batch:int=256)->torch.Tensor
     was = encoder.training
     encoder.eval()
     dev = next(encoder.parameters()).device
-    try: out = torch.cat([encoder.embeddings(images[i:i + batch].to(dev)).float().cpu() for i in range(0, len(images), batch)], 1)
+    try: out = torch.cat([encoder.embeddings(images[i:i + batch].to(dev)).float().cpu()
+                          for i in range(0, len(images), batch)], 1)
     finally: encoder.train(was)
     return out
 
@@ -144,7 +145,8 @@ def representation_features(representations:dict, # name -> checkpoint path, Run
         else: raise InputError(f"Cannot compute features with {type(enc).__name__} for {name!r}.")
         out[name] = dict(features=F.normalize(f, dim=1), source=src)
         if heads and getattr(enc, 'n_heads', 1) > 1:
-            names = r.head_names if isinstance(r, Run) else ['invariant'] + [f'space {h}' for h in range(1, enc.n_heads)]
+            names = ['invariant'] + [f'space {h}' for h in range(1, enc.n_heads)]
+            if isinstance(r, Run): names = r.head_names
             for h, z in enumerate(_spaces(enc, images)):
                 out[f'{name} / {names[h] if h < len(names) else f"space {h}"}'] = dict(features=F.normalize(z, dim=1),
                                                                                          source=src)
@@ -178,7 +180,7 @@ def map_neighbours(emap:dict, # what `embedding_map` returned
                    index:int, # the selected point
                    k:int=8, # neighbours per representation
                   )->dict:
-    "Per representation: the `k` nearest points in the full space (cosine), their similarities, labels and precision (%)."
+    "Per representation: the `k` nearest points in the full space (cosine), similarities, labels, precision (%)."
     return {name: neighbours({name: m['features']}, emap['labels'], index, k)[name] for name, m in emap['maps'].items()}
 
 @torch.no_grad()
@@ -224,18 +226,22 @@ def plot_embedding_map(emap:dict, # what `embedding_map` returned
             ax.scatter(p[idx, 0], p[idx, 1], s=45, facecolors='none', edgecolors='black', linewidths=1)
             ax.scatter(p[selected, 0], p[selected, 1], s=160, marker='*', color='black')
         ex = emap['maps'][name]['explained']
-        ax.set_title(name + (f"\nPCA: {100 * ex[0]:.0f}% + {100 * ex[1]:.0f}% of the variance" if ex else ''), fontsize=8)
+        ax.set_title(name + (f"\nPCA: {100 * ex[0]:.0f}% + {100 * ex[1]:.0f}% of the variance" if ex else ''),
+                     fontsize=8)
         ax.set_xticks([]); ax.set_yticks([])
         if selected is not None:
             sub = gs[1, j].subgridspec(1, k + 1, wspace=0.05)
             for i, t in enumerate([selected] + nb[name]['index'].tolist()):
                 a = fig.add_subplot(sub[0, i]); _show(a, emap['images'][t])
                 same = int(y[t]) == int(y[selected])
-                for s in a.spines.values(): s.set_visible(True); s.set_edgecolor('black' if i == 0 else ('#2a2' if same else '#d22')); s.set_linewidth(2)
+                edge = 'black' if i == 0 else ('#2a2' if same else '#d22')
+                for s in a.spines.values(): s.set_visible(True); s.set_edgecolor(edge); s.set_linewidth(2)
             fig.text(sub[0, 0].get_position(fig).x0, sub[0, 0].get_position(fig).y0 - 0.03,
                      f"{nb[name]['precision']:.0f}% of the {k} nearest share the label", fontsize=7)
-    handles = [matplotlib.lines.Line2D([], [], marker='o', ls='', color=pal[i], label=l) for i, l in enumerate(emap['label_names'])]
-    fig.legend(handles=handles, loc='center right', fontsize=7, frameon=False, title=emap['colour_by'], title_fontsize=8)
+    handles = [matplotlib.lines.Line2D([], [], marker='o', ls='', color=pal[i], label=l)
+               for i, l in enumerate(emap['label_names'])]
+    fig.legend(handles=handles, loc='center right', fontsize=7, frameon=False, title=emap['colour_by'],
+               title_fontsize=8)
     fig.subplots_adjust(right=1 - 1.4 / fig.get_figwidth())
     return fig
 
@@ -256,7 +262,8 @@ function render({ model, el }) {
     title.textContent = model.get('title');
     const xs = pts.map(p => p[0]), ys = pts.map(p => p[1]);
     const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
-    scale = [p => pad + (p[0] - x0) / ((x1 - x0) || 1) * (W - 2 * pad), p => H - pad - (p[1] - y0) / ((y1 - y0) || 1) * (H - 2 * pad)];
+    scale = [p => pad + (p[0] - x0) / ((x1 - x0) || 1) * (W - 2 * pad),
+             p => H - pad - (p[1] - y0) / ((y1 - y0) || 1) * (H - 2 * pad)];
     circles = pts.map((p, i) => {
       const c = document.createElementNS(NS, 'circle');
       c.setAttribute('cx', scale[0](p)); c.setAttribute('cy', scale[1](p)); c.setAttribute('r', 3);
@@ -353,8 +360,8 @@ class EmbeddingMap(Widget):
                  seed:int=0, # the probes' turns, the projection's and the views' randomness
                  size:int=320, # pixels per map
                 ):
-        self.representations = representations if isinstance(representations, dict) else {_label(representations): representations}
-        self.representations = {k_: _resolve(v) for k_, v in self.representations.items()}
+        reps = representations if isinstance(representations, dict) else {_label(representations): representations}
+        self.representations = {k_: _resolve(v) for k_, v in reps.items()}
         self.data, self.n, self.k, self.heads, self.n_views = data, n, k, heads, n_views
         self.seed, self.size = seed, size
         self._colour_by, self._projection = colour_by, projection
@@ -383,7 +390,8 @@ class EmbeddingMap(Widget):
     def selected(self, i:int|None):
         if i is not None:
             i = int(i)
-            if not 0 <= i < len(self.labels): raise InputError(f"selected must be a point in [0, {len(self.labels) - 1}], got {i}.")
+            if not 0 <= i < len(self.labels):
+                raise InputError(f"selected must be a point in [0, {len(self.labels) - 1}], got {i}.")
             self.neighbours = map_neighbours(self.map, i, self.k)
             self.views = selected_views(self.map, i, self.n_views, self.seed)
         else: self.neighbours, self.views = {}, {}
@@ -414,7 +422,8 @@ class EmbeddingMap(Widget):
     def selection_counts(self)->dict:
         "label name -> how many selected points have it."
         names = self.map['label_names']
-        counts = torch.bincount(self.labels[self._selection], minlength=len(names)) if self._selection else torch.zeros(len(names))
+        sel = self.labels[self._selection] if self._selection else torch.zeros(0, dtype=torch.long)
+        counts = torch.bincount(sel, minlength=len(names))
         return {names[i]: int(c) for i, c in enumerate(counts) if c}
 
     def _recompute(self):
@@ -468,10 +477,13 @@ def _scatter_state(self:EmbeddingMap, name:str)->dict:
     pal = _palette(len(self.map['label_names']))
     m, lab = self.map['maps'][name], self.map['label_names']
     ex = m['explained']
-    title = name + (f" (PCA: {100 * ex[0]:.0f}% + {100 * ex[1]:.0f}% of the variance)" if ex else f" ({m['projection']})")
+    title = name + (f" (PCA: {100 * ex[0]:.0f}% + {100 * ex[1]:.0f}% of the variance)" if ex
+                    else f" ({m['projection']})")
     return dict(points=[[round(float(a), 5), round(float(b), 5)] for a, b in m['points'].tolist()],
-                colours=[pal[int(c)] for c in self.labels], tips=[f"{i}: {lab[int(c)]}" for i, c in enumerate(self.labels)],
-                title=title, width=self.size, height=self.size, selected=-1 if self._selected is None else self._selected,
+                colours=[pal[int(c)] for c in self.labels],
+                tips=[f"{i}: {lab[int(c)]}" for i, c in enumerate(self.labels)],
+                title=title, width=self.size, height=self.size,
+                selected=-1 if self._selected is None else self._selected,
                 highlighted=self.neighbours[name]['index'].tolist() if name in self.neighbours else [],
                 selection=list(self._selection))
 
@@ -488,16 +500,18 @@ def _build(self:EmbeddingMap, W):
     for name in self.names:
         sc = self._scatters[name] = Scatter(**self._scatter_state(name))
         sc.observe(lambda ch: self._guard(setattr, self, 'selected', ch['new'])
-                   if ch['new'] != (-1 if self._selected is None else self._selected) and ch['new'] >= 0 else None, names='selected')
+                   if ch['new'] >= 0 and ch['new'] != self._selected else None, names='selected')
         sc.observe(lambda ch: self._guard(setattr, self, 'selection', ch['new'])
                    if sorted(ch['new']) != self._selection else None, names='selection')
     colourings = [c for c in COLOURINGS if c != 'hue' or self.map['images'].shape[1] == 3]
-    colour = self.add_control('colour_by', W.Dropdown(options=colourings, value=self._colour_by, description='colour by'))
-    colour.observe(lambda ch: self._guard(setattr, self, 'colour_by', ch['new']) if ch['new'] != self._colour_by else None,
-                   names='value')
-    proj = self.add_control('projection', W.Dropdown(options=list(PROJECTIONS), value=self._projection, description='map'))
-    proj.observe(lambda ch: self._guard(setattr, self, 'projection', ch['new']) if ch['new'] != self._projection else None,
-                 names='value')
+    colour = self.add_control('colour_by', W.Dropdown(options=colourings, value=self._colour_by,
+                                                      description='colour by'))
+    colour.observe(lambda ch: self._guard(setattr, self, 'colour_by', ch['new'])
+                   if ch['new'] != self._colour_by else None, names='value')
+    proj = self.add_control('projection', W.Dropdown(options=list(PROJECTIONS), value=self._projection,
+                                                     description='map'))
+    proj.observe(lambda ch: self._guard(setattr, self, 'projection', ch['new'])
+                 if ch['new'] != self._projection else None, names='value')
     ex = self.add_control('example', W.BoundedIntText(value=-1 if self._selected is None else self._selected, min=-1,
                                                       max=len(self.labels) - 1, description='example',
                                                       layout=W.Layout(width='180px')))
@@ -517,18 +531,19 @@ def _render(self:EmbeddingMap):
                                      if self.message else '')
     names, y, size = self.map['label_names'], self.labels, 56
     swatch = "<span style='display:inline-block;width:10px;height:10px;border-radius:5px;background:{}'></span>"
-    self.outputs['legend'].value = ("<div class='vx-map-legend' style='font-size:12px'>" + html.escape(self._colour_by) + ': '
-                                    + ' '.join(f"{swatch.format(c)} {html.escape(l)}" for l, c in zip(names, _palette(len(names))))
-                                    + '</div>')
+    keys = ' '.join(f"{swatch.format(c)} {html.escape(l)}" for l, c in zip(names, _palette(len(names))))
+    self.outputs['legend'].value = (f"<div class='vx-map-legend' style='font-size:12px'>"
+                                    f"{html.escape(self._colour_by)}: {keys}</div>")
     parts = []
     if self._selection:
-        counts = ', '.join(f"{html.escape(k_)} {v}" for k_, v in sorted(self.selection_counts.items(), key=lambda kv: -kv[1]))
+        by_count = sorted(self.selection_counts.items(), key=lambda kv: -kv[1])
+        counts = ', '.join(f"{html.escape(k_)} {v}" for k_, v in by_count)
         parts.append(f"<div class='vx-map-selection' data-count='{len(self._selection)}'><b>{len(self._selection)}</b> "
                      f"points in the box: {counts}</div>")
     i = self._selected
     if i is None:
-        parts.append("<div class='vx-map-detail' data-index='-1' style='font-size:12px'>Click a point (or drag a box) to see "
-                     "it here.</div>")
+        parts.append("<div class='vx-map-detail' data-index='-1' style='font-size:12px'>Click a point (or drag a box) "
+                     "to see it here.</div>")
         self.outputs['detail'].value = ''.join(parts)
         return
     lab = names[int(y[i])]
@@ -543,7 +558,8 @@ def _render(self:EmbeddingMap):
         views = ''
         if name in self.views:
             views = ''.join(html_image(image_to_rgb(v), size, 'view', None, None, 'vx-view') for v in self.views[name])
-            views = f"<span style='font-size:11px'>views:</span>{views}<span style='display:inline-block;width:10px'></span>"
+            gap = "<span style='display:inline-block;width:10px'></span>"
+            views = f"<span style='font-size:11px'>views:</span>{views}{gap}"
         body.append(f"<div class='vx-row' style='white-space:nowrap'><div style='font-size:12px'>{html.escape(name)}: "
                     f"<span class='vx-map-precision'>{r['precision']:.0f}%</span> of the {self.k} nearest in the full "
                     f"space share the label</div>{views}<span style='font-size:11px'>neighbours:</span>{cells}</div>")

@@ -44,8 +44,9 @@ def game_config(**options)->PretrainConfig:
 def perturbation_placement(x:torch.Tensor, # originals (N, C, H, W)
                            delta:torch.Tensor, # their perturbations before clamping, same shape
                           )->dict:
-    "Share of |delta| on the object (pixels brighter than the image's mean), the object's share of the image, the |delta| map."
-    if delta.shape != x.shape: raise InputError(f"delta must have the originals' shape {tuple(x.shape)}, got {tuple(delta.shape)}.")
+    "Share of |delta| on the object (pixels brighter than the image's mean), the object's area, the |delta| map."
+    if delta.shape != x.shape:
+        raise InputError(f"delta must have the originals' shape {tuple(x.shape)}, got {tuple(delta.shape)}.")
     a, g = delta.float().abs().mean(1), x.float().mean(1)  # (N, H, W)
     obj = (g > g.mean((1, 2), keepdim=True)).float()
     share = (a * obj).sum((1, 2)) / a.sum((1, 2)).clamp_min(1e-12)
@@ -94,11 +95,12 @@ class GameRun:
 
 # %% ../../nbs/76_live_game.ipynb #4b8ba425
 STATES = ('ready', 'running', 'paused', 'stopped')
+_STOPPED = "This game was stopped; save() still works. Make a new LiveGame to play again."
 
 class LiveGame(Widget):
-    "The viewmaker game, live: train step by step; watch views, losses, perturbations and kNN; change the budget; compare with noise."
+    "The viewmaker game, live: train step by step, watch views, losses and kNN, change the budget, compare with noise."
     def __init__(self,
-                 data:str|ImageDataset='fashion-mnist-mini', # a dataset name, or a dataset (a name lets the CLI reopen saved runs)
+                 data:str|ImageDataset='fashion-mnist-mini', # a dataset name (saved runs reopen by it) or a dataset
                  config:PretrainConfig|None=None, # the run (default: `game_config(**options)`)
                  images:int|torch.Tensor=6, # the watched test images: how many, or the images (N, C, H, W)
                  every:int=5, # steps between snapshots (and redraws)
@@ -109,7 +111,8 @@ class LiveGame(Widget):
         if isinstance(data, str): options.setdefault('data', data)
         self.config = game_config(**options) if config is None else game_config(**config.flat())
         self.data = load_dataset(self.config.data) if isinstance(data, str) else data
-        if not isinstance(self.data, ImageDataset): raise InputError(f"data must be a dataset name or an ImageDataset, got {type(data).__name__}.")
+        if not isinstance(self.data, ImageDataset):
+            raise InputError(f"data must be a dataset name or an ImageDataset, got {type(data).__name__}.")
         if not isinstance(data, str): self.config.data = self.data.name
         if not isinstance(every, int) or every < 1: raise InputError(f"every must be an int >= 1, got {every!r}.")
         self.every, self.seed, self.yield_seconds = every, seed, yield_seconds
@@ -152,7 +155,8 @@ class LiveGame(Widget):
         self._rng_owner = run
 
     def _snapshot(self, run:GameRun):
-        if run.snapshots and run.snapshots[-1]['step'] == run.steps and run.snapshots[-1]['budget'] == self._budget: return
+        last = run.snapshots[-1] if run.snapshots else None
+        if last is not None and last['step'] == run.steps and last['budget'] == self._budget: return
         run.snapshots.append(game_snapshot(run.trainer, self.images, self.seed))
 
     # ----- the state ------------------------------------------------------------------------------------------
@@ -199,7 +203,7 @@ class LiveGame(Widget):
     # ----- training -------------------------------------------------------------------------------------------
     def step(self, n:int=1)->list[dict]:
         "Train the active run `n` steps now (snapshots every `every` steps); returns the steps' log entries."
-        if self.state == 'stopped': raise InputError("This game was stopped; save() still works. Make a new LiveGame to play again.")
+        if self.state == 'stopped': raise InputError(_STOPPED)
         if not isinstance(n, int) or n < 0: raise InputError(f"n must be an int >= 0, got {n!r}.")
         run, out = self.run, []
         alternating = run.trainer.config.mode == 'alternating'
@@ -220,7 +224,7 @@ class LiveGame(Widget):
               steps:int|None=None, # stop (pause) after this many steps; None: until paused or stopped
              ):
         "Train in the background of the running event loop (a notebook's), yielding between steps; returns the task."
-        if self.state == 'stopped': raise InputError("This game was stopped; save() still works. Make a new LiveGame to play again.")
+        if self.state == 'stopped': raise InputError(_STOPPED)
         if self.running: return self._task
         try: loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -316,7 +320,8 @@ def plot_game_curves(summary:dict, # `LiveGame.summary()`, or the JSON `LiveGame
                             label=f"{name}: viewmaker's turn")
         a_knn.plot([k['step'] for k in r['knn']], [k['knn'] for k in r['knn']], 'o-', ms=3, color=c, label=name)
         sn = r['snapshots']
-        a_place.plot([s['step'] for s in sn], [100 * s['object_share'] for s in sn], color=c, label=f'{name}: on the object')
+        a_place.plot([s['step'] for s in sn], [100 * s['object_share'] for s in sn], color=c,
+                     label=f'{name}: on the object')
         a_place.plot([s['step'] for s in sn], [100 * s['clamped_fraction'] for s in sn], color=c, ls=':',
                      label=f'{name}: clamped')
         for b in r['budgets'][1:]:
@@ -409,11 +414,14 @@ def _render(self:LiveGame):
     if last and last['contest'] is not None: parts.append(f"viewmaker's turn {last['contest']:.4f}")
     parts.append(f"kNN <b class='vx-game-knn'>{knn['knn']:.1f}%</b> (step {knn['step']})")
     msg = ''
-    if self.error is not None: msg = f"<div class='vx-game-error' style='color:#c00'>{html.escape(str(self.error))}</div>"
-    elif getattr(self, 'message', ''): msg = f"<div class='vx-game-message' style='color:#c00'>{html.escape(self.message)}</div>"
+    if self.error is not None:
+        msg = f"<div class='vx-game-error' style='color:#c00'>{html.escape(str(self.error))}</div>"
+    elif getattr(self, 'message', ''):
+        msg = f"<div class='vx-game-message' style='color:#c00'>{html.escape(self.message)}</div>"
     saved = getattr(self, 'saved', None)
     if saved: msg += f"<div class='vx-game-saved'>saved to {html.escape(str(saved))}</div>"
-    c_status = f"<div class='vx-game-status' data-state='{self.state}' data-step='{run.steps}'>{' · '.join(parts)}</div>{msg}"
+    c_status = (f"<div class='vx-game-status' data-state='{self.state}' data-step='{run.steps}'>"
+                f"{' · '.join(parts)}</div>{msg}")
     self.outputs['status'].value = c_status
     key = (run.name, len(run.snapshots), len(run.knn), len(self.runs))
     if key == self._drawn: return  # the pictures change only with a new snapshot or kNN accuracy
@@ -423,8 +431,8 @@ def _render(self:LiveGame):
     row = lambda cells: "<div class='vx-row' style='white-space:nowrap'>" + ''.join(cells) + '</div>'
     st = s['stats']
     m = s['delta_map']
-    heat = html_image(image_to_rgb((m / (m.max() or 1))[None], heatmap=False), size, 'mean |δ| over the watched images',
-                      None, 'mean |δ|', 'vx-game-map')
+    heat = html_image(image_to_rgb((m / (m.max() or 1))[None], heatmap=False), size,
+                      'mean |δ| over the watched images', None, 'mean |δ|', 'vx-game-map')
     self.outputs['views'].value = (
         f"<div class='vx-game-views' data-step='{s['step']}'><div style='font-size:12px'>step {s['step']}, budget "
         f"{s['budget']:g}: mean |δ| {st['mean_abs_delta']:.3f} (after clamping {st['realised_mean_abs_delta']:.3f}), "
