@@ -148,3 +148,15 @@ def test_hue_colouring_on_colour_images():
     assert sorted(set(pts['labels'].tolist())) == [0, 1, 2, 3]
     emap = embedding_map({'raw pixels': pts['images'].flatten(1)}, data=d, colour_by='hue', n=12)
     assert emap['maps']['raw pixels']['points'].shape == (12, 2)
+
+
+def test_each_looc_space_gets_a_map(tmp_path):
+    c = PretrainConfig(method='looc', augment='rotation', queue_size=128, head_hidden=32, bn_splits=4, epochs=1,
+                       batch_size=64, train_subset=256, test_subset=100)
+    Pretrainer(c, out_dir=tmp_path / 'looc', progress=False).fit()
+    m = EmbeddingMap({'LooC': tmp_path / 'looc'}, n=100, k=4, heads=True, colour_by='rotation')
+    assert m.names == ['LooC', 'LooC / invariant', 'LooC / rotation space']
+    spaces = [m.map['maps'][n]['features'] for n in m.names[1:]]
+    assert not torch.allclose(spaces[0], spaces[1])          # two embedding spaces, two maps
+    m.selected = 4
+    assert sorted(m.neighbours) == sorted(m.names) and 'LooC' in m.views
