@@ -15,7 +15,7 @@ from .core import CheckpointError, InputError, ViewexploreError, load_checkpoint
 from .config import PretrainConfig
 from .data import load_dataset, dataset_modality
 from .methods import Method, build_method
-from .train import CHECKPOINT_FORMAT, Pretrainer, _upgrade
+from .train import CHECKPOINT_FORMAT, Pretrainer, upgrade_checkpoint
 
 # %% auto #0
 __all__ = ['data_modality', 'DataInfo', 'space_names', 'Run', 'load_run', 'load_trainer']
@@ -193,7 +193,7 @@ def _load_run(path:str, mtime_ns:int, device:str)->Run:
     if ck['format'] not in (CHECKPOINT_FORMAT, 'viewexplore-pretrain-1'):
         raise CheckpointError(f"{path} is a {ck['format']!r} checkpoint, not one written by `viewexplore pretrain` "
                               f"({CHECKPOINT_FORMAT!r}).")
-    ck = _upgrade(ck)
+    ck = upgrade_checkpoint(ck)
     config = PretrainConfig.from_dict(ck['config'])
     d = ck['data']
     data = DataInfo(d['name'], data_modality(d, config.data), int(d['channels']), tuple(d['image_size']), list(d['classes']),

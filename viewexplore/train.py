@@ -25,7 +25,7 @@ from .methods import Method, build_method
 import viewexplore
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'TrainingInterrupted', 'Pretrainer']
+__all__ = ['CHECKPOINT_FORMAT', 'TrainingInterrupted', 'Pretrainer', 'upgrade_checkpoint']
 
 # %% ../nbs/32_train.ipynb #07f5b739
 class TrainingInterrupted(KeyboardInterrupt):
@@ -122,12 +122,12 @@ def state_dict(self:Pretrainer)->dict:
                 epoch=self.epoch, step_in_epoch=self.step_in_epoch, global_step=self.global_step, history=self.history,
                 world_size=world_size(),
                 data=dict(name=d.name, channels=d.channels, image_size=list(d.image_size), classes=list(d.classes),
-                          n_train=len(d.train_x), mean=d.mean.cpu(), std=d.std.cpu()),
+                          n_train=len(d.train_x), mean=d.mean.cpu(), std=d.std.cpu(), modality=d.modality),
                 method=self.method.state_dict(), optimizers={k: o.state_dict() for k, o in self.optimizers.items()},
                 rng=gather_objects(rng_state()))
 
-def _upgrade(ck:dict)->dict:
-    "A format-1 checkpoint (before methods) in today's layout."
+def upgrade_checkpoint(ck:dict)->dict:
+    "A format-1 checkpoint (before methods) in today's layout; today's checkpoints are returned as they are."
     if ck['format'] != 'viewexplore-pretrain-1': return ck
     method = {f'encoder.{k}': v for k, v in ck['encoder'].items()}
     method.update({f'views.{k}': v for k, v in ck['views'].items()})
@@ -138,7 +138,7 @@ def _upgrade(ck:dict)->dict:
 @patch
 def load_state_dict(self:Pretrainer, ck:dict):
     "Restore a `state_dict()` (models, optimisers, memory bank or queues, RNG and position)."
-    ck = _upgrade(ck)
+    ck = upgrade_checkpoint(ck)
     try:
         missing, unexpected = self.method.load_state_dict(ck['method'], strict=False)
         missing = [k for k in missing if not k.endswith('_extra_state')]  # format 1 had no shared generator
