@@ -743,8 +743,9 @@ def head_contribution_classifier(head_features:list, # one (N, d_h) feature tens
         raise InputError("head_features must be a non-empty list with one (N, d_h) tensor per head.")
     x = torch.cat([f.float() for f in head_features], 1)
     if len(x) != len(labels): raise InputError(f"Got {len(x)} feature rows but {len(labels)} labels.")
-    torch.manual_seed(seed)
-    clf = nn.Linear(x.shape[1], num_classes or int(labels.max()) + 1)
+    with torch.random.fork_rng(devices=[]):  # seeded initialisation; the caller's random numbers are left as they were
+        torch.manual_seed(seed)
+        clf = nn.Linear(x.shape[1], num_classes or int(labels.max()) + 1)
     opt = torch.optim.Adam(clf.parameters(), lr=lr, weight_decay=weight_decay)
     with torch.enable_grad():
         for _ in range(epochs):
