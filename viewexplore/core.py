@@ -6,7 +6,7 @@ Docs: https://viewexplore.github.io/viewexplore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #04d59876
 from __future__ import annotations
-import math, os, random, tempfile, warnings
+import math, os, random, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ __all__ = ['ViewexploreError', 'InputError', 'DataNotFoundError', 'CheckpointErr
            'check_batch', 'check_finite', 'default_device', 'seed_everything', 'rng_state', 'set_rng_state',
            'is_distributed', 'world_size', 'rank', 'is_main_process', 'init_distributed', 'gather', 'all_reduce_sum',
            'shard', 'average_gradients', 'average_buffers', 'broadcast_module', 'any_process', 'gather_objects',
-           'atomic_save', 'atomic_write_text', 'load_checkpoint']
+           'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #99d70142
 class ViewexploreError(Exception):
@@ -246,29 +246,6 @@ def gather_objects(obj)->list:
     return out
 
 # %% ../nbs/00_core.ipynb #7e9a4c2f
-def _atomic_write(path, write, mode:str):
-    "Call `write(f)` on a temporary file beside `path`, then rename it over `path` (readable like a normal file)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, mode) as f:
-            write(f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
-    return path
-
-def atomic_save(obj, path):
-    "Save `obj` with `torch.save` to `path` atomically (temporary file in the same directory, then rename)."
-    return _atomic_write(path, lambda f: torch.save(obj, f), 'wb')
-
-def atomic_write_text(text:str, path):
-    "Write `text` to `path` atomically."
-    return _atomic_write(path, lambda f: f.write(text), 'w')
-
 def load_checkpoint(path, map_location='cpu')->dict:
     "Load a checkpoint safely (`weights_only=True`); raise `CheckpointError` with the reason if it cannot be read."
     path = Path(path)

@@ -14,9 +14,10 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (InputError, NonFiniteLossError, CheckpointError, seed_everything, rng_state, check_finite,
                               check_budget,
-                              set_rng_state, atomic_save, atomic_write_text, load_checkpoint, is_main_process,
+                              set_rng_state, load_checkpoint, is_main_process,
                               world_size, rank, is_distributed, init_distributed, shard, average_buffers,
                               broadcast_module, any_process, gather_objects)
+from .storage import atomic_save, atomic_write_text
 from .data import ImageDataset, load_dataset, to_float
 from .models import sync_batchnorm
 from .viewmaker import Viewmaker
@@ -83,7 +84,8 @@ class Pretrainer:
             _check_compiler(self.device)
             self.method.compile()
         self.train_x = self.method.train_inputs(data).to(self.device)
-        if self.train_x.is_floating_point(): check_finite(self.train_x, f"The training data of {data.name}")
+        # images are uint8 and cannot hold NaN; speech and sensor signals are floats
+        if data.modality != 'image': check_finite(self.train_x, f"The training data of {data.name}")
         for m in self.method.modules():  # the data were checked once: no NaN check (a host sync) on every call
             if isinstance(m, Viewmaker): m.check_values = False
         if n > 1: seed_everything(config.seed + 7919 * rank())  # views differ between processes

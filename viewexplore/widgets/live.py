@@ -12,13 +12,14 @@ from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from ..core import InputError, check_budget, atomic_write_text, rng_state, set_rng_state
+from ..core import InputError, check_budget, rng_state, set_rng_state
+from ..storage import atomic_write_text
 from ..config import PretrainConfig
 from ..data import ImageDataset, load_dataset
 from ..views import VIEWS_WITH_BUDGET
 from ..train import Pretrainer
 from ..evaluate import embed, knn_accuracy, evaluation_data
-from ..figures import _show
+from ..figures import show_image, themed
 from .base import Widget, as_images, image_to_rgb, delta_to_rgb, html_image, figure_png
 from .gallery import view_source, perturbation_stats
 
@@ -111,8 +112,8 @@ class LiveGame(Widget):
         if isinstance(data, str): options.setdefault('data', data)
         self.config = game_config(**options) if config is None else game_config(**config.flat())
         self.data = load_dataset(self.config.data) if isinstance(data, str) else data
-        if not isinstance(self.data, ImageDataset):
-            raise InputError(f"data must be a dataset name or an ImageDataset, got {type(data).__name__}.")
+        if getattr(self.data, 'modality', None) != 'image':  # the game's views and pictures are images'
+            raise InputError(f"data must be a dataset name or an ImageDataset, got {type(self.data).__name__}.")
         if not isinstance(data, str): self.config.data = self.data.name
         if not isinstance(every, int) or every < 1: raise InputError(f"every must be an int >= 1, got {every!r}.")
         self.every, self.seed, self.yield_seconds = every, seed, yield_seconds
@@ -305,6 +306,7 @@ def _smooth(v:list, k:int)->list:
 
 def _colour(name:str)->str: return 'C3' if name == 'noise' else 'C0'
 
+@themed
 def plot_game_curves(summary:dict, # `LiveGame.summary()`, or the JSON `LiveGame.save` wrote
                      smooth:int=5, # moving average over this many steps for the losses
                      figsize:tuple=(12, 3), # inches
@@ -356,7 +358,7 @@ def plot_filmstrip(run:GameRun, # a run of a `LiveGame`
     n = min(images, len(snaps[0]['views']))
     fig, axs = plt.subplots(n + 1, len(snaps), figsize=(cell * len(snaps) + 0.4, cell * (n + 1) + 0.5), squeeze=False)
     for j, s in enumerate(snaps):
-        for i in range(n): _show(axs[i, j], s['views'][i])
+        for i in range(n): show_image(axs[i, j], s['views'][i])
         axs[0, j].set_title(f"step {s['step']}\nε {s['budget']:g}", fontsize=7)
         axs[n, j].imshow(s['delta_map'].numpy(), cmap='magma'); axs[n, j].set_xticks([]); axs[n, j].set_yticks([])
     axs[n, 0].set_ylabel('mean |δ|', fontsize=7)

@@ -13,7 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib
 import matplotlib.pyplot as plt
-from ..core import InputError, atomic_save
+from ..core import InputError
+from ..storage import atomic_save
 from ..data import to_float
 from ..augment import AugmentPipeline, build_pipeline, leave_one_out_views
 from ..evaluate import embed, evaluation_data
