@@ -19,7 +19,7 @@ from .data import ImageDataset, to_float
 from .models import Encoder
 from .evaluate import embed, linear_probe
 from .augment import rgb_to_hsv, hsv_to_rgb
-from .figures import themed, theme
+from .theme import themed, theme
 
 # %% auto #0
 __all__ = ['ROTATIONS', 'HUE_ROTATIONS', 'FEW_SHOT_METHODS', 'CORRUPTIONS', 'CORRUPTION_PARAMS', 'CORRUPTION_FAMILY',

@@ -6,8 +6,6 @@ Docs: https://viewexplore.github.io/viewexplore/figures.html.md"""
 
 # %% ../nbs/45_figures.ipynb #e9025ad9
 from __future__ import annotations
-import contextlib
-import functools
 import numpy as np
 import pandas as pd
 import torch
@@ -16,47 +14,14 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
 from .core import check_batch, InputError
+from .theme import THEME, theme_rc, theme, use_theme, themed, uses_theme
+_all_ = ['THEME', 'theme_rc', 'theme', 'use_theme', 'themed', 'uses_theme']   # re-exported: figures' own theme
 
 # %% auto #0
-__all__ = ['THEME', 'RING', 'theme_rc', 'theme', 'use_theme', 'themed', 'uses_theme', 'sample_views', 'show_image',
-           'view_ring_figure', 'curves_frame', 'plot_curves', 'plot_bars', 'budget_frame', 'plot_budget_sweep']
+__all__ = ['RING', 'sample_views', 'show_image', 'view_ring_figure', 'curves_frame', 'plot_curves', 'plot_bars', 'budget_frame',
+           'plot_budget_sweep', 'THEME', 'theme_rc', 'theme', 'use_theme', 'themed', 'uses_theme']
 
 # %% ../nbs/45_figures.ipynb #6c5d59fe
-THEME = dict(style='whitegrid', context='notebook', font_scale=0.8, palette='colorblind')
-
-def theme_rc()->dict:
-    "The matplotlib settings of the package's theme: seaborn's style, context and palette from `THEME`."
-    rc = {**sns.axes_style(THEME['style']), **sns.plotting_context(THEME['context'], THEME['font_scale'])}
-    rc['axes.prop_cycle'] = mpl.cycler(color=sns.color_palette(THEME['palette']))
-    return rc
-
-@contextlib.contextmanager
-def theme():
-    "Draw in the package's theme inside a `with` block; matplotlib's settings are restored afterwards."
-    with mpl.rc_context(theme_rc()): yield
-
-def use_theme():
-    "Make the package's theme the default for every figure drawn from now on (`seaborn.set_theme`)."
-    sns.set_theme(**THEME)
-
-def themed(figure_fn):
-    "Decorator: draw the figure that `figure_fn` returns inside `theme()`."
-    @functools.wraps(figure_fn)
-    def _drawn_in_theme(*args, **kwargs):
-        with theme(): return figure_fn(*args, **kwargs)
-    return _drawn_in_theme
-
-def uses_theme(fig:plt.Figure)->bool:
-    "True when every axes of `fig` was drawn in the package's theme (its spine colour and label size)."
-    rc = theme_rc()
-    edge = mpl.colors.to_rgba(rc['axes.edgecolor'])
-    size = mpl.font_manager.FontProperties(size=rc['axes.labelsize']).get_size_in_points()
-    def ok(ax):
-        spines = [s for s in ax.spines.values() if s.get_visible()]
-        return all(mpl.colors.to_rgba(s.get_edgecolor()) == edge for s in spines) and \
-            ax.xaxis.label.get_fontsize() == size
-    return bool(fig.axes) and all(ok(ax) for ax in fig.axes)
-
 def _line_of(ax, label:str)->tuple:
     "The (x, y) data of the line that the legend entry `label` of `ax` stands for (found by its colour)."
     leg = ax.get_legend()
