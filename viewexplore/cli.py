@@ -14,7 +14,7 @@ import torch
 import viewexplore
 from fastcore.docments import docments
 from .core import (ViewexploreError, InputError, CheckpointError, NonFiniteLossError, load_checkpoint,
-                              is_main_process, is_distributed, world_size)
+                              is_main_process, is_distributed, world_size, default_device)
 from .storage import atomic_write_text
 from .data import DATASETS, load_dataset, data_spec
 from .views import VIEW_KINDS, EXPERT_BACKENDS
@@ -22,6 +22,7 @@ from .models import ENCODERS
 from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
 from .methods import method_names
 from .train import Pretrainer, TrainingInterrupted
+from .runs import load_run
 from .evaluate import evaluate_encoder, knn_monitor
 from .losses import SIMCLR_VARIANTS
 from .figures import view_ring_figure
@@ -158,7 +159,7 @@ def _views_figure(trainer:Pretrainer, path:Path, n:int=4):
     m = trainer.method
     views, x, deltas = m.figure_views(trainer.data, n)
     title = f"{m.describe()} after {trainer.epoch} epochs on {trainer.data.name}"
-    fig = view_ring_figure(views, x, deltas=deltas, title=title)
+    fig = view_ring_figure(views, x, deltas=deltas, title=title, modality=trainer.data.modality)
     fig.savefig(path, dpi=110, bbox_inches='tight')
     plt.close(fig)
 
@@ -226,18 +227,20 @@ def pretrain(args)->dict:
 # %% ../nbs/60_cli.ipynb #fc4c1d89
 def evaluate(args)->dict:
     "Run `viewexplore evaluate`; returns the metrics it wrote."
-    ckpath = Path(args.checkpoint)
-    if ckpath.is_dir(): ckpath = ckpath / 'checkpoint.pt'
-    trainer = Pretrainer.from_checkpoint(ckpath, device=args.device, progress=not args.no_progress)
-    c = trainer.config
+    run = load_run(args.checkpoint)   # the models and the data description, without a trainer's side effects
+    device = args.device or run.config.device   # as for pretrain: --device, else the run's own ('auto': CUDA if any)
+    if str(default_device(device)) != 'cpu': run = load_run(args.checkpoint, device=device)
+    c = run.config
     pe = c.probe_epochs if args.probe_epochs is None else args.probe_epochs
     pv = c.probe_views if args.probe_views is None else args.probe_views
+    vm = run.viewmaker if (pv and run.viewmaker is not None) else None
     t0 = time.time()
-    m = _evaluate(trainer, pe, pv, not args.no_progress)
-    res = dict(**{k: m[k] for k in ('linear_accuracy', 'knn_accuracy') if k in m}, checkpoint=str(ckpath),
-               epochs_trained=trainer.epoch, seed=c.seed, wall_seconds=time.time() - t0,
-               environment=_environment(trainer.device, getattr(args, 'argv', None)), config=asdict(c), evaluation=m)
-    out = Path(args.out) if args.out else ckpath.parent / 'evaluation.json'
+    m = evaluate_encoder(run.encoder, run.data.load(), vm, pe, c.probe_lr, c.probe_batch_size, c.knn_k,
+                         c.knn_temperature, seed=c.seed, progress=not args.no_progress)
+    res = dict(**{k: m[k] for k in ('linear_accuracy', 'knn_accuracy') if k in m}, checkpoint=str(run.path),
+               epochs_trained=run.epoch, seed=c.seed, wall_seconds=time.time() - t0,
+               environment=_environment(run.device, getattr(args, 'argv', None)), config=asdict(c), evaluation=m)
+    out = Path(args.out) if args.out else run.path.parent / 'evaluation.json'
     atomic_write_text(json.dumps(res, indent=2), out)
     res['written_to'] = str(out)
     return res

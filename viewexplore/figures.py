@@ -49,13 +49,21 @@ def sample_views(view_fn:nn.Module, # a view function: Viewmaker, ExpertViews, N
     finally: view_fn.train(was)
     return v, v - x[:, None]
 
-def show_image(ax, img:torch.Tensor):
-    "Draw one image on `ax`: [0, 1] with 1 or 3 channels as it is, anything else as a heat map of the channel mean."
+def show_image(ax, # the matplotlib axes to draw on
+               img:torch.Tensor, # one example (C, H, W): an image in [0, 1], or a signal's spectrograms
+               modality:str|None=None, # 'image', 'speech', 'sensor' (`data.modality`) or 'signal'; None: guessed
+              ):
+    "Draw one example on `ax`: an image as it is, a signal as a heat map of its channels' mean."
+    if modality not in (None, 'image', 'speech', 'sensor', 'signal'):
+        raise InputError(f"modality must be 'image', 'speech', 'sensor', 'signal' or None, got {modality!r}.")
     img = img.detach().float().cpu()
-    if img.shape[0] not in (1, 3) or img.min() < -0.01 or img.max() > 1.01:   # z-scored spectrograms, many sensors
-        ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')
-    elif img.shape[0] == 1: ax.imshow(img[0].numpy(), cmap='gray', vmin=0, vmax=1)
-    else: ax.imshow(img[:3].permute(1, 2, 0).clamp(0, 1).numpy())
+    if modality is None:   # a bare tensor: 1 or 3 channels in [0, 1] look like an image, z-scored values do not
+        looks_like_image = img.shape[0] in (1, 3) and img.min() >= -0.01 and img.max() <= 1.01
+        modality = 'image' if looks_like_image else 'signal'
+    if modality != 'image':
+        ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')  # z-scores
+    elif img.shape[0] == 3: ax.imshow(img.permute(1, 2, 0).clamp(0, 1).numpy())
+    else: ax.imshow(img.mean(0).numpy(), cmap='gray', vmin=0, vmax=1)   # one channel (any other count: their mean)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -70,6 +78,7 @@ def view_ring_figure(view_fn:nn.Module, # the view function
                      deltas:bool=True, # also show the perturbations
                      title:str|None=None, # figure title
                      cell:float=0.8, # inches per image
+                     modality:str|None=None, # what `x` is: 'image', 'speech' or 'sensor' (see `show_image`)
                     ):
     "Figure with one row per image: the image in the centre of eight of its views (and the perturbations)."
     v, d = sample_views(view_fn, x, 8)
@@ -84,13 +93,13 @@ def view_ring_figure(view_fn:nn.Module, # the view function
         if deltas:
             for r in range(3): rows[r, 3].axis('off')
         for k, (r, c) in enumerate(RING):
-            show_image(rows[r, c], v[i, k])
+            show_image(rows[r, c], v[i, k], modality)
             if deltas:
                 ax = rows[r, 4 + c]
                 ax.imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim)
                 ax.set_xticks([])
                 ax.set_yticks([])
-        show_image(rows[1, 1], x[i])
+        show_image(rows[1, 1], x[i], modality)
         for s in rows[1, 1].spines.values():
             s.set_edgecolor('black')
             s.set_linewidth(2.5)

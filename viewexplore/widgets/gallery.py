@@ -192,7 +192,7 @@ def plot_view_gallery(gallery:dict, # what `view_gallery` returned (at least 8 v
                       cell:float=0.8, # inches per image
                      )->plt.Figure:
     "The static gallery: per image, the original (framed) in the centre of eight views, the perturbations beside them."
-    x, v, d = gallery['x'], gallery['views'], gallery['deltas']
+    x, v, d, modality = gallery['x'], gallery['views'], gallery['deltas'], gallery.get('modality')
     if v.shape[1] < 8:
         raise InputError(f"The ring needs 8 views per image, got {v.shape[1]}; call view_gallery(..., n_views=8).")
     n, ncols = len(x), (7 if deltas else 3)
@@ -202,13 +202,13 @@ def plot_view_gallery(gallery:dict, # what `view_gallery` returned (at least 8 v
     for i in range(n):
         rows, lim = axs[3 * i:3 * i + 3], float(d[i].abs().max()) or 1.
         for k, (r, c) in enumerate(RING):
-            show_image(rows[r, c], v[i, k])
+            show_image(rows[r, c], v[i, k], modality)
             if deltas:
                 ax = rows[r, c + 4]
                 ax.imshow(d[i, k].float().cpu().mean(0).numpy(), cmap='RdBu_r', vmin=-lim, vmax=lim)
                 ax.set_xticks([])
                 ax.set_yticks([])
-        show_image(rows[1, 1], x[i])
+        show_image(rows[1, 1], x[i], modality)
         _frame(rows[1, 1])
         if deltas:
             for r in range(3): rows[r, 3].axis('off')
@@ -249,6 +249,7 @@ def plot_budget_views(source, # anything `view_source` accepts (with a budget)
                      )->plt.Figure:
     "Rows: images; columns: the original, then its view at every budget; right: the statistics against the budget."
     x = as_images(x)
+    modality = sources_modality([source], x, modality)
     runs = [next(iter(budget_views([source], x, b, seed, modality).values())) for b in budgets]
     stats = pd.DataFrame([dict(budget=b, image=i, psnr=float(r['stats']['per_image']['psnr'][i]),
                                clamped=100 * float(r['stats']['per_image']['clamped_fraction'][i]))
@@ -258,11 +259,11 @@ def plot_budget_views(source, # anything `view_source` accepts (with a budget)
     gs = fig.add_gridspec(max(n, 2), m + 3, width_ratios=[1] * (m + 1) + [0.9, 3.2 / cell], wspace=0.05, hspace=0.05)
     for i in range(n):
         ax = fig.add_subplot(gs[i, 0])
-        show_image(ax, x[i])
+        show_image(ax, x[i], modality)
         if i == 0: ax.set_title('original', fontsize=8)
         for j, r in enumerate(runs):
             ax = fig.add_subplot(gs[i, j + 1])
-            show_image(ax, r['views'][i])
+            show_image(ax, r['views'][i], modality)
             if i == 0: ax.set_title(f'{budgets[j]:g}', fontsize=8)
     half = max(n, 2) // 2
     for k, (col, label) in enumerate((('psnr', 'PSNR (dB)'), ('clamped', '% clamped'))):

@@ -358,7 +358,7 @@ def plot_filmstrip(run:GameRun, # a run of a `LiveGame`
     n = min(images, len(snaps[0]['views']))
     fig, axs = plt.subplots(n + 1, len(snaps), figsize=(cell * len(snaps) + 0.4, cell * (n + 1) + 0.5), squeeze=False)
     for j, s in enumerate(snaps):
-        for i in range(n): show_image(axs[i, j], s['views'][i])
+        for i in range(n): show_image(axs[i, j], s['views'][i], 'image')   # the game plays on images only
         axs[0, j].set_title(f"step {s['step']}\nε {s['budget']:g}", fontsize=7)
         axs[n, j].imshow(s['delta_map'].numpy(), cmap='magma'); axs[n, j].set_xticks([]); axs[n, j].set_yticks([])
     axs[n, 0].set_ylabel('mean |δ|', fontsize=7)
