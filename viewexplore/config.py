@@ -6,7 +6,7 @@ Docs: https://viewexplore.github.io/viewexplore/config.html.md"""
 
 # %% ../nbs/30_config.ipynb #9520d75b
 from __future__ import annotations
-import dataclasses, math
+import dataclasses, inspect, math
 from dataclasses import dataclass, field, asdict
 from fastcore.basics import patch
 from .core import InputError, CheckpointError
@@ -123,7 +123,8 @@ _FLAT = {f.name: g for g, cls in GROUPS.items() for f in dataclasses.fields(cls)
 @dataclass(init=False)
 class PretrainConfig:
     "Everything a pretraining run depends on: a few top-level choices and one group of options per concern."
-    data:str='fashion-mnist-mini' # dataset name or image-folder path (see viewexplore.data.DATASETS)
+    # a dataset name (viewexplore.data.DATASETS) or a path: images, WAV files, sensor recordings
+    data:str='fashion-mnist-mini'
     # pairs (two views and --objective, the viewmaker paper), moco, moco++, looc, looc++ (the LooC paper), or a
     # registered method
     method:str='pairs'
@@ -158,6 +159,12 @@ class PretrainConfig:
     def __setattr__(self, name, value):
         if name in _FLAT: setattr(getattr(self, _FLAT[name]), name, value)
         else: object.__setattr__(self, name, value)
+
+# %% ../nbs/30_config.ipynb #39258eb8
+PretrainConfig.__signature__ = inspect.Signature(
+    [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=f.type,
+                       default=f.default if f.default is not dataclasses.MISSING else f.default_factory())
+     for f in dataclasses.fields(PretrainConfig)] + [inspect.Parameter('options', inspect.Parameter.VAR_KEYWORD)])
 
 # %% ../nbs/30_config.ipynb #783df5e9
 @patch
