@@ -1,11 +1,13 @@
 # The README's two commands: `make demo` (set up, then pretrain + evaluate on the embedded data)
-# and `make test` (set up, then check the notebooks/library sync and run every test).
+# and `make test` (set up, then check the notebooks/library sync and run every test; CI runs it).
+# `make test-fast` is the developer's loop (about 3 minutes on 2 cores): the sync check, the notebooks without their
+# `#| slow` cells, and the pytest tests not marked `slow` or `browser`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test sync-check nbtest pytest export clean-nbs browser-deps data-deps docs docs-deps gpu-check
+.PHONY: setup demo test test-fast nbtest-fast pytest-fast sync-check nbtest pytest export clean-nbs browser-deps data-deps docs docs-deps gpu-check
 
 setup: $(VENV)/.installed
 
@@ -24,12 +26,18 @@ demo: setup
 
 test: setup sync-check nbtest browser-deps data-deps docs-deps pytest
 
+test-fast: setup sync-check nbtest-fast pytest-fast
+
 # Fails if nbdev-export or nbdev-clean would change any file: the library must be generated from the notebooks.
 sync-check: setup
 	scripts/check-sync $(BIN)
 
+# Every notebook cell, the `#| slow` ones included (short trainings of the lessons).
 nbtest: setup
-	$(BIN)/nbdev-test --n-workers 1
+	$(BIN)/nbdev-test --n-workers 2 --flags slow
+
+nbtest-fast: setup
+	$(BIN)/nbdev-test --n-workers 2
 
 # The browser tests drive JupyterLab in Debian's Chromium (never a downloaded browser). Install it when it is missing and
 # we may (root with apt-get); otherwise those tests skip and say why.
@@ -56,8 +64,13 @@ $(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[docs]'
 	touch $@
 
+# Two worker processes for everything but the browser tests (they start JupyterLab and the docs server), then those.
 pytest: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 -m 'not browser' tests
+	$(BIN)/python -m pytest -q -m browser tests
+
+pytest-fast: setup
+	$(BIN)/python -m pytest -q -n 2 -m 'not slow and not browser' tests
 
 # The prepared GPU check (about 8 minutes on one H100/H200): smoke runs of every method, torchrun with nccl, a
 # throughput table with and without bf16 / channels-last / compile, and a time-boxed CIFAR-10 run. Writes

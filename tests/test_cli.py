@@ -14,6 +14,27 @@ def run(cmd, *args, timeout=600):
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
 
 
+def run_main(*args, env=None):
+    """`viewexplore ARGS` in this process, for the one-line-error paths: they stop before training, so a subprocess
+    would mostly pay Python's and torch's start-up. An exception that escapes `main` fails the test with its traceback,
+    as 'Traceback' in a subprocess's stderr does. The end-to-end runs above use the real console script."""
+    import contextlib, io
+    from viewexplore.cli import main
+    out, err, before = io.StringIO(), io.StringIO(), dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as e:   # argparse's own errors
+                code = e.code if isinstance(e.code, int) else 2
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+    return subprocess.CompletedProcess(['viewexplore', *args], code, out.getvalue(), err.getvalue())
+
+
+@pytest.mark.slow
 def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
     out = tmp_path / 'run'
     r = run(cli, 'pretrain', '--epochs', '2', '--seed', '3', *TINY, '--out', str(out))
@@ -47,6 +68,7 @@ def test_pretrain_writes_metrics_checkpoint_and_figure(cli, tmp_path):
 
 @pytest.mark.parametrize('views,objective,extra', [('expert', 'simclr', []), ('noise', 'instdisc', ['--num-negatives', '64']),
                                                    ('combined', 'simclr', ['--distortion-budget', '0.01', '--mode', 'simultaneous'])])
+@pytest.mark.slow
 def test_every_view_kind_and_objective_runs(cli, tmp_path, views, objective, extra):
     r = run(cli, 'pretrain', '--epochs', '1', '--views', views, '--objective', objective, *extra, *TINY, '--out', str(tmp_path / 'r'))
     assert r.returncode == 0, r.stderr
@@ -60,6 +82,7 @@ def test_random_encoder_baseline_with_zero_epochs(cli, tmp_path):
     assert load_checkpoint(tmp_path / 'r' / 'checkpoint.pt')['epoch'] == 0   # the untrained encoder can be re-evaluated
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_a_usable_checkpoint_and_resume_finishes(cli, tmp_path):
     out = tmp_path / 'run'
     args = ['pretrain', '--epochs', '30', '--train-subset', '2000', '--test-subset', '200', '--batch-size', '50',
@@ -90,7 +113,7 @@ def test_sigterm_leaves_a_usable_checkpoint_and_resume_finishes(cli, tmp_path):
     (['--batch-size', '0'], 'batch_size must be >= 1'),
 ])
 def test_bad_options_give_one_line_errors(cli, tmp_path, args, message):
-    r = run(cli, 'pretrain', '--epochs', '1', *TINY, *args, '--out', str(tmp_path / 'r'))
+    r = run_main('pretrain', '--epochs', '1', *TINY, *args, '--out', str(tmp_path / 'r'))
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path / 'r' / 'checkpoint.pt').exists()
@@ -99,11 +122,12 @@ def test_bad_options_give_one_line_errors(cli, tmp_path, args, message):
 def test_folder_without_images_says_what_is_expected(cli, tmp_path):
     (tmp_path / 'empty' / 'cats').mkdir(parents=True)
     (tmp_path / 'empty' / 'cats' / 'notes.txt').write_text('no images here')
-    r = run(cli, 'pretrain', '--data', str(tmp_path / 'empty'), *TINY, '--out', str(tmp_path / 'r'))
+    r = run_main('pretrain', '--data', str(tmp_path / 'empty'), *TINY, '--out', str(tmp_path / 'r'))
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert 'image' in r.stderr.lower()
 
 
+@pytest.mark.slow
 def test_damaged_and_incompatible_checkpoints(cli, tmp_path):
     bad = tmp_path / 'damaged.pt'
     bad.write_bytes(b'\x80\x02 this is not a checkpoint')
@@ -155,6 +179,7 @@ LOOC_TINY = ['--train-subset', '256', '--test-subset', '64', '--batch-size', '64
 
 @pytest.mark.parametrize('method,augment', [('moco', 'rotation'), ('moco++', 'color,rotation'), ('looc', 'color,rotation,texture'),
                                             ('looc++', 'rotation,viewmaker')])
+@pytest.mark.slow
 def test_moco_and_looc_methods_run_from_the_command_line(cli, tmp_path, method, augment):
     out = tmp_path / 'r'
     r = run(cli, 'pretrain', '--method', method, '--augment', augment, '--epochs', '1', '--viewmaker-width', '4',
@@ -183,13 +208,14 @@ def test_moco_and_looc_methods_run_from_the_command_line(cli, tmp_path, method, 
     (['--method', 'looc', '--shared-augment', 'texture'], 'not used'),
 ])
 def test_looc_option_mistakes_give_one_line_errors(cli, tmp_path, args, message):
-    r = run(cli, 'pretrain', *args, '--out', str(tmp_path / 'r'))
+    r = run_main('pretrain', *args, '--out', str(tmp_path / 'r'))
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not (tmp_path / 'r').exists()
 
 
 @pytest.mark.parametrize('data,archive,views', [('fsdd', 'fsdd-recordings.tar.gz', 'viewmaker'), ('hapt', 'hapt_raw_50hz.npz', 'viewmaker'),
                                                 ('hapt', 'hapt_raw_50hz.npz', 'expert')])
+@pytest.mark.slow
 def test_speech_and_sensor_spectrograms_train_from_the_command_line(cli, tmp_path, data, archive, views):
     from conftest import SHARED_DATA
     if not (SHARED_DATA / archive).is_file(): pytest.skip(f"{archive} not found in {SHARED_DATA} (set VIEWEXPLORE_DATA)")
@@ -258,6 +284,7 @@ def cached_files(tmp_path):
     return sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / 'cache').rglob('*') if p.is_file())
 
 
+@pytest.mark.slow
 def test_own_wav_folder_trains_and_its_checkpoint_rebuilds_the_data(cli, tmp_path):
     data = wav_folder(tmp_path / 'tones')
     out = tmp_path / 'r'
@@ -277,6 +304,7 @@ def test_own_wav_folder_trains_and_its_checkpoint_rebuilds_the_data(cli, tmp_pat
 
 
 @pytest.mark.parametrize('labels', ['regex', 'csv'])
+@pytest.mark.slow
 def test_own_wav_folder_with_labels_and_a_held_out_speaker(cli, tmp_path, labels):
     data = wav_folder(tmp_path / 'tones')
     if labels == 'csv':   # labels from a CSV file (here the opposite of the folders, to see that it is what is used)
@@ -298,6 +326,7 @@ def test_own_wav_folder_with_labels_and_a_held_out_speaker(cli, tmp_path, labels
 
 
 @pytest.mark.parametrize('form', ['npz', 'csv'])
+@pytest.mark.slow
 def test_own_sensor_recordings_train_with_window_hop_and_subject_split(cli, tmp_path, form):
     import numpy as np
     x, labels, subjects = sensor_arrays()
@@ -326,6 +355,7 @@ def test_own_sensor_recordings_train_with_window_hop_and_subject_split(cli, tmp_
     assert cached_files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_named_sets_take_their_split_from_split(cli, tmp_path):
     from conftest import SHARED_DATA
     if not (SHARED_DATA / 'hapt_raw_50hz.npz').is_file(): pytest.skip(f"hapt_raw_50hz.npz not found in {SHARED_DATA}")
@@ -379,7 +409,6 @@ def _bad_data(tmp_path, case):
 def test_bad_own_data_gives_one_line_errors_and_leaves_nothing(cli, tmp_path, case):
     data, message = _bad_data(tmp_path, case)
     out = tmp_path / 'r'
-    r = subprocess.run(cli + ['pretrain', '--data', *data, '--out', str(out), '--no-progress'], capture_output=True, text=True,
-                       timeout=600, env=own_env(tmp_path))
+    r = run_main('pretrain', '--data', *data, '--out', str(out), '--no-progress', env=own_env(tmp_path))
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not out.exists() and cached_files(tmp_path) == []   # nothing partial left behind

@@ -31,6 +31,7 @@ def clean_env(tmp_path, monkeypatch):
 
 
 @needs_cifar
+@pytest.mark.slow
 def test_load_cifar10_from_archive(clean_env, monkeypatch, capsys):
     monkeypatch.setenv('VIEWEXPLORE_DATA', str(SHARED))
     t = time.perf_counter(); ds = load_cifar10(); first = time.perf_counter() - t

@@ -68,6 +68,7 @@ TINY = ['--device', 'cpu', '--train-subset', '256', '--test-subset', '100', '--b
         '--num-res-blocks', '1', '--probe-epochs', '2', '--no-progress']
 
 
+@pytest.mark.slow
 def test_torchrun_pretrain_writes_the_usual_outputs_and_resumes(tmp_path):
     out = tmp_path / 'run'
     r = _torchrun('-m', 'viewexplore', 'pretrain', '--epochs', '1', *TINY, '--out', str(out))

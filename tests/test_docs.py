@@ -31,7 +31,8 @@ def _missing_docs_deps()->list[str]:
 MISSING = _missing_docs_deps()
 pytestmark = [pytest.mark.skipif(bool(MISSING), reason=f"the docs dependencies are not installed ({', '.join(MISSING)}): "
                                                        "run `make docs`, or .venv/bin/pip install -e '.[docs]'"),
-              pytest.mark.skipif(not (ROOT / 'mkdocs.yml').exists(), reason="no mkdocs.yml: not a source checkout of the repository")]
+              pytest.mark.skipif(not (ROOT / 'mkdocs.yml').exists(), reason="no mkdocs.yml: not a source checkout of the repository"),
+              pytest.mark.slow]  # builds the site (about a minute): `make test` runs these, `make test-fast` does not
 needs_browser = [pytest.mark.browser,
                  pytest.mark.skipif(importlib.util.find_spec('playwright') is None,
                                     reason="playwright is not installed (pip install playwright; make setup does)"),

@@ -151,6 +151,7 @@ def test_compile_without_a_cpp_compiler_says_what_to_do(mini, monkeypatch):
         Pretrainer(PretrainConfig(**TINY, compile=True, device='cpu'), data=mini, progress=False)
 
 
+@pytest.mark.slow
 def test_the_gpu_check_runs_in_its_dry_run(tmp_path):
     "benchmarks/gpu_check.py, the command a session with a GPU runs once, in its tiny CPU mode."
     import json, subprocess, sys

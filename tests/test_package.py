@@ -55,6 +55,7 @@ def test_sdist_carries_the_sources(dist):
         assert f'{base}/{f}' in names, f
     assert not [n for n in names if n.endswith('.pt') or '/runs/' in n]
 
+@pytest.mark.slow
 def test_wheel_installs_and_runs_offline(dist, tmp_path):
     venv = tmp_path / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True)
