@@ -196,7 +196,8 @@ def _load_run(path:str, mtime_ns:int, device:str)->Run:
     ck = upgrade_checkpoint(ck)
     config = PretrainConfig.from_dict(ck['config'])
     d = ck['data']
-    data = DataInfo(d['name'], data_modality(d, config.data), int(d['channels']), tuple(d['image_size']), list(d['classes']),
+    modality = data_modality(d, config.data)
+    data = DataInfo(d['name'], modality, int(d['channels']), tuple(d['image_size']), list(d['classes']),
                     int(d['n_train']), d['mean'], d['std'], config.data, config.train_subset, config.test_subset,
                     config.seed)
     method = _build_method(config, data)
