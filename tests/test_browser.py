@@ -5,10 +5,10 @@ JupyterLab is started on 127.0.0.1 with a random token in a temporary folder hol
 to `$VIEWEXPLORE_SCREENSHOTS` (default `runs/screenshots`). The tests skip, saying why, only when playwright or a
 Chromium executable is missing (`make test` installs both when it may).
 """
-import os, re, secrets, shutil, socket, subprocess, sys, time, urllib.request
+import os, re, shutil, time
 from pathlib import Path
 import pytest
-from conftest import find_chromium
+from conftest import find_chromium, jupyterlab_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,9 +16,6 @@ playwright = pytest.importorskip('playwright.sync_api', reason="playwright is no
 CHROMIUM = find_chromium()
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found: apt-get install -y chromium (or set VIEWEXPLORE_CHROMIUM)")]
-
-def _free_port()->int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
@@ -28,39 +25,8 @@ def lab(tmp_path_factory):
     for nb in ['71_explore_views.ipynb', '72_explore_looc.ipynb']: shutil.copy(ROOT / 'nbs' / nb, root / 'nbs' / nb)
     (ROOT / 'runs').mkdir(exist_ok=True)
     (root / 'runs').symlink_to(ROOT / 'runs')
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / '.jupyter'), JUPYTERLAB_SETTINGS_DIR=str(root / '.lab-settings'),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / '.lab-workspaces'), JUPYTER_RUNTIME_DIR=str(root / '.runtime'),
-               OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '2'))
-    # render every cell (JupyterLab 4 otherwise only renders the cells in view) and keep the page quiet
-    tracker = root / '.lab-settings' / '@jupyterlab' / 'notebook-extension'; tracker.mkdir(parents=True)
-    (tracker / 'tracker.jupyterlab-settings').write_text('{"windowingMode": "none"}')
-    apputils = root / '.lab-settings' / '@jupyterlab' / 'apputils-extension'; apputils.mkdir(parents=True)
-    (apputils / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    log = open(root / 'lab.log', 'w')
-    proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
-                             f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root}', '--LabApp.news_url=',
-                             '--LabApp.extension_manager=readonly', *(['--allow-root'] if os.geteuid() == 0 else [])],
-                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        for _ in range(120):
-            if proc.poll() is not None: pytest.fail(f"JupyterLab exited early:\n{(root / 'lab.log').read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f'{url}/api/status?token={token}', timeout=2); break
-            except OSError: time.sleep(0.5)
-        else: pytest.fail(f"JupyterLab did not answer within 60 s:\n{(root / 'lab.log').read_text()[-3000:]}")
-        yield dict(url=url, token=token, root=root)
-    finally:
-        proc.terminate()
-        try: proc.wait(20)
-        except subprocess.TimeoutExpired: proc.kill()
-        log.close()
-
-@pytest.fixture
-def shots():
-    d = Path(os.environ.get('VIEWEXPLORE_SCREENSHOTS', ROOT / 'runs' / 'screenshots')); d.mkdir(parents=True, exist_ok=True)
-    return d
+    with jupyterlab_server(root) as lab:
+        yield lab
 
 def _open_and_run(browser, lab, notebook:str, timeout_s:int=int(os.environ.get('VIEWEXPLORE_BROWSER_TIMEOUT', 600))):
     "Open `notebook` in JupyterLab, run all cells, and wait until the kernel is idle with every cell executed."

@@ -6,10 +6,10 @@ token. The tests press the game's buttons and move its slider while it trains (t
 and drag in the map (the detail panel and the other map follow). Screenshots go to `$VIEWEXPLORE_SCREENSHOTS`
 (default `runs/screenshots`). The tests skip, saying why, only when playwright or a Chromium executable is missing.
 """
-import json, os, re, secrets, subprocess, sys, time, urllib.request
+import json, re, subprocess, time
 from pathlib import Path
 import pytest
-from conftest import find_chromium, viewexplore_cmd
+from conftest import find_chromium, jupyterlab_server, viewexplore_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 playwright = pytest.importorskip('playwright.sync_api', reason="playwright is not installed (pip install playwright; make setup does)")
@@ -17,7 +17,7 @@ pytest.importorskip('anywidget', reason="anywidget is not installed (pip install
 CHROMIUM = find_chromium()
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found: apt-get install -y chromium (or set VIEWEXPLORE_CHROMIUM)")]
-from test_browser import _free_port, _open_and_run, _text, _changes
+from test_browser import _open_and_run, _text
 
 TINY = ['--train-subset', '256', '--test-subset', '100', '--batch-size', '64', '--viewmaker-width', '4',
         '--num-res-blocks', '1', '--epochs', '1', '--probe-epochs', '1', '--no-progress']
@@ -45,33 +45,8 @@ def lab(tmp_path_factory):
     (root / 'nbs').mkdir()
     (root / 'nbs' / 'live.ipynb').write_text(json.dumps(nb))
     (root / 'nbs' / 'runs').symlink_to(root / 'runs')
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / '.jupyter'), JUPYTERLAB_SETTINGS_DIR=str(root / '.lab-settings'),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / '.lab-workspaces'), JUPYTER_RUNTIME_DIR=str(root / '.runtime'),
-               OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '2'))
-    tracker = root / '.lab-settings' / '@jupyterlab' / 'notebook-extension'; tracker.mkdir(parents=True)
-    (tracker / 'tracker.jupyterlab-settings').write_text('{"windowingMode": "none"}')
-    apputils = root / '.lab-settings' / '@jupyterlab' / 'apputils-extension'; apputils.mkdir(parents=True)
-    (apputils / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    log = open(root / 'lab.log', 'w')
-    proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
-                             f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root}', '--LabApp.news_url=',
-                             '--LabApp.extension_manager=readonly', *(['--allow-root'] if os.geteuid() == 0 else [])],
-                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        for _ in range(120):
-            if proc.poll() is not None: pytest.fail(f"JupyterLab exited early:\n{(root / 'lab.log').read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f'{url}/api/status?token={token}', timeout=2); break
-            except OSError: time.sleep(0.5)
-        else: pytest.fail(f"JupyterLab did not answer within 60 s:\n{(root / 'lab.log').read_text()[-3000:]}")
-        yield dict(url=url, token=token, root=root)
-    finally:
-        proc.terminate()
-        try: proc.wait(20)
-        except subprocess.TimeoutExpired: proc.kill()
-        log.close()
+    with jupyterlab_server(root) as lab:
+        yield lab
 
 @pytest.fixture(scope='module')
 def page(lab, browser):
@@ -79,11 +54,6 @@ def page(lab, browser):
     yield page
     assert not errors, errors
     page.close()
-
-@pytest.fixture
-def shots():
-    d = Path(os.environ.get('VIEWEXPLORE_SCREENSHOTS', ROOT / 'runs' / 'screenshots')); d.mkdir(parents=True, exist_ok=True)
-    return d
 
 def _step(page)->int: return int(page.locator('.vx-game-status').first.get_attribute('data-step'))
 def _state(page)->str: return page.locator('.vx-game-status').first.get_attribute('data-state')
