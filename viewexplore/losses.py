@@ -20,6 +20,10 @@ def _check_pair(z1, z2):
     if z1.ndim != 2 or z1.shape != z2.shape:
         raise InputError(f"Expected two embedding batches of the same shape (N, dim), got {tuple(z1.shape)} and "
                          f"{tuple(z2.shape)}.")
+    if z1.shape[0] < 2:
+        raise InputError("A contrastive batch of one example has no negatives (SimCLR contrasts each example with the "
+                         "others of the batch), so the loss would be 0 whatever the encoder does. Use a batch of at "
+                         "least 2 (the paper: 256 for images).")
 
 def nt_xent(z1:torch.Tensor, # embeddings of view 1, (N, dim)
             z2:torch.Tensor, # embeddings of view 2, (N, dim)

@@ -72,6 +72,7 @@ class Method(nn.Module):
         self.optimizers:dict = {}
         self.amp, self._device = False, torch.device('cpu')
         self.generator = torch.Generator().manual_seed(config.seed)
+        self.steps_done = 0  # training steps taken (saved): when the viewmaker's turn is due
 
     def __setattr__(self, name, value):
         # `viewmaker` is a reference to a module registered elsewhere (usually inside `views`): keep it out of the
@@ -95,6 +96,21 @@ class Method(nn.Module):
     def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
         "Train on the batch `x` (examples `idx`); return the loss tensor."
         raise NotImplementedError
+
+    def encoder_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The encoder's move in a game with a viewmaker (methods that have one define it); returns the loss."
+        raise NotImplementedError(f"{type(self).__name__} does not split its step into turns.")
+
+    def viewmaker_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The viewmaker's move: ascend the loss with the encoder frozen (methods with a viewmaker define it)."
+        raise NotImplementedError(f"{type(self).__name__} does not split its step into turns.")
+
+    def end_step(self):
+        "What follows both turns of a step (MoCo: enqueue the keys); nothing by default."
+
+    def viewmaker_due(self)->bool:
+        "Whether this step includes the viewmaker's turn (every `viewmaker_every`-th step; always by default)."
+        return self.viewmaker is not None and self.steps_done % self.config.viewmaker_every == 0
 
     def train_inputs(self, data:ImageDataset)->torch.Tensor:
         "The tensor the trainer draws batches from (the training images; raw signals for time-domain views)."
@@ -151,8 +167,9 @@ class Method(nn.Module):
         finally:
             for p, w in zip(module.parameters(), was): p.requires_grad_(w)
 
-    def get_extra_state(self): return dict(generator=self.generator.get_state())
+    def get_extra_state(self): return dict(generator=self.generator.get_state(), steps_done=self.steps_done)
     def set_extra_state(self, state):
+        self.steps_done = int(state.get('steps_done', 0))  # checkpoints before viewmaker_every: the count is moot
         try: self.generator.set_state(state['generator'].cpu())
         except RuntimeError:  # saved on another kind of device: the shared random numbers start afresh
             warnings.warn("The checkpoint's shared generator was saved on another kind of device; it is reseeded.")
@@ -181,7 +198,8 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
     "The view function of `config.views` for `data` (images or spectrograms), and the viewmaker inside it."
     cfg, d = config, data
     args = (d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width)
-    if d.modality == 'image': return make_views(cfg.views, *args, expert_backend=cfg.expert_backend)
+    if d.modality == 'image':
+        return make_views(cfg.views, *args, clamp=cfg.clamp_views, expert_backend=cfg.expert_backend)
     if cfg.views in ('cropflip', 'cropflip+viewmaker'):
         raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), "
                          "noise, combined or waveform.")
@@ -248,24 +266,37 @@ class PairsMethod(Method):
         if reverse: v1, v2 = grad_reverse(v1), grad_reverse(v2)
         return self.encoder(v1), self.encoder(v2)
 
+    def encoder_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The encoder's move: two views made without gradient, one SGD step down the loss; returns the loss."
+        with self.autocast():
+            with torch.no_grad(): v1, v2 = self.views(x), self.views(x)
+            z1, z2 = self.encoder(v1), self.encoder(v2)
+        loss = self.contrastive_loss(z1, z2, idx)
+        self.optimize(loss, 'encoder')
+        if hasattr(self, 'memory'): self.memory.update(idx, z1.detach().float(), self.config.bank_momentum)
+        return loss.detach()
+
+    def viewmaker_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The viewmaker's move: two fresh views through the frozen encoder, one Adam step up the loss; returns it."
+        with self.frozen(self.encoder):
+            with self.autocast(): w1, w2 = self.two_views(x)
+            loss = self.contrastive_loss(w1, w2, idx)
+            self.optimize(-loss, 'viewmaker')
+        return loss.detach()
+
     def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
-        learn_views = self.viewmaker is not None
-        if learn_views and self.config.mode == 'simultaneous':  # one pass: the viewmaker ascends through grad_reverse
+        if self.viewmaker is not None and self.config.mode == 'simultaneous':  # one pass: ascent through grad_reverse
             with self.autocast(): z1, z2 = self.two_views(x, reverse=True)
             loss = self.contrastive_loss(z1, z2, idx)
             self.optimize(loss, 'encoder', 'viewmaker')
-        else:
-            with self.autocast():
-                with torch.no_grad(): v1, v2 = self.views(x), self.views(x)
-                z1, z2 = self.encoder(v1), self.encoder(v2)
-            loss = self.contrastive_loss(z1, z2, idx)
-            self.optimize(loss, 'encoder')
-            if learn_views:  # the viewmaker's turn: fresh views through the updated encoder, ascend the loss
-                with self.frozen(self.encoder):
-                    with self.autocast(): w1, w2 = self.two_views(x)
-                    self.optimize(-self.contrastive_loss(w1, w2, idx), 'viewmaker')
-        if hasattr(self, 'memory'): self.memory.update(idx, z1.detach().float(), self.config.bank_momentum)
-        return loss.detach()
+            if hasattr(self, 'memory'): self.memory.update(idx, z1.detach().float(), self.config.bank_momentum)
+            loss = loss.detach()
+        else:  # the paper's alternating game: the encoder's turn, then the viewmaker's through the updated encoder
+            loss = self.encoder_turn(x, idx)
+            if self.viewmaker_due(): self.viewmaker_turn(x, idx)
+        self.steps_done += 1
+        return loss
+
 
 # %% ../nbs/31_methods.ipynb #bacd8d79
 def _names(s:str)->list[str]: return [n.strip() for n in (s or '').split(',') if n.strip()]
@@ -316,7 +347,7 @@ class MoCoMethod(Method):
         c = config
         heads, base = _names(c.augment), _names(c.base_augment)
         if 'viewmaker' in heads:
-            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=True,
+            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=c.clamp_views,
                                        width=c.viewmaker_width)
         pipe = build_pipeline(base + heads, data.channels, self.viewmaker, (c.crop_min_scale, 1.), c.color_p,
                               c.rotation_p, c.texture_p, c.texture_method)
@@ -346,25 +377,46 @@ class MoCoMethod(Method):
                               extra.float() if extra is not None else None, mask)
         return loss, per, pos.detach()
 
+    def encoder_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The encoder's move: views without gradient, one SGD step, the key encoder's momentum update; returns the loss."
+        self.key_encoder.train()
+        with self.autocast():
+            with torch.no_grad(): q, keys = self.views.pairs(x)
+            loss, _, pos = self.contrastive_loss(q, keys)
+        self.optimize(loss, 'encoder')
+        update_momentum(self.key_encoder, self.encoder, self.config.moco_momentum)
+        self._keys = pos  # enqueued by end_step, after the viewmaker's turn has seen the queue the encoder saw
+        return loss.detach()
+
+    def viewmaker_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The viewmaker's move: fresh views through the updated, frozen encoders, one Adam step up the loss."
+        with self.frozen(self.encoder):
+            with self.autocast():
+                q, keys = self.views.pairs(x)
+                loss, _, _ = self.contrastive_loss(q, keys, key_grad=True)
+            self.optimize(-loss, 'viewmaker')
+        return loss.detach()
+
+    def end_step(self):
+        "Enqueue the keys of the encoder's turn (once both players have moved)."
+        keys = self.__dict__.pop('_keys', None)
+        if keys is not None: self.queues.enqueue(keys)
+
     def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
         vm, mode = self.viewmaker, self.config.mode
-        self.key_encoder.train()
         if vm is not None and mode == 'simultaneous':
+            self.key_encoder.train()
             with self.autocast():
                 q, keys = self.views.pairs(x)
                 loss, _, pos = self.contrastive_loss(grad_reverse(q), [grad_reverse(k) for k in keys], key_grad=True)
             self.optimize(loss, 'encoder', 'viewmaker')
+            update_momentum(self.key_encoder, self.encoder, self.config.moco_momentum)
+            self.queues.enqueue(pos)
+            loss = loss.detach()
         else:
-            with self.autocast():
-                with torch.no_grad(): q, keys = self.views.pairs(x)
-                loss, _, pos = self.contrastive_loss(q, keys)
-            self.optimize(loss, 'encoder')
-        update_momentum(self.key_encoder, self.encoder, self.config.moco_momentum)
-        self.queues.enqueue(pos)
-        if vm is not None and mode == 'alternating':  # the viewmaker ascends the loss through the updated encoders
-            with self.frozen(self.encoder):
-                with self.autocast():
-                    q, keys = self.views.pairs(x)
-                    vm_loss, _, _ = self.contrastive_loss(q, keys, key_grad=True)
-                self.optimize(-vm_loss, 'viewmaker')
-        return loss.detach()
+            loss = self.encoder_turn(x, idx)
+            if self.viewmaker_due(): self.viewmaker_turn(x, idx)  # against the queue as the encoder saw it
+            self.end_step()
+        self.steps_done += 1
+        return loss
+
