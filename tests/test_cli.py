@@ -398,6 +398,9 @@ def _bad_data(tmp_path, case):
         return [str(tmp_path / 'rec.npz')], '--rate'
     if case == 'window for a named set':
         return ['fashion-mnist-mini', '--window', '2'], 'apply to your own files, not to the named dataset'
+    if case == 'too few to split':   # one recording per class: a random split holds none out
+        for c, f in (('low', 250), ('high', 1800)): write_wav(tmp_path / 'few' / c / 'x.wav', f)
+        return [str(tmp_path / 'few')], 'the split leaves no test examples'
     if case == 'unknown subject':
         np.savez(tmp_path / 'rec.npz', signals=x, labels=labels, subjects=subjects, rate=50)
         return [str(tmp_path / 'rec.npz'), '--split', 'subject:7'], 'Subjects [7]'
@@ -405,7 +408,8 @@ def _bad_data(tmp_path, case):
 
 
 @pytest.mark.parametrize('case', ['unreadable wav', 'labels missing (npz)', 'labels missing (csv)', 'wav not in a class folder',
-                                  'channels differ', 'no full window', 'no rate', 'window for a named set', 'unknown subject'])
+                                  'channels differ', 'no full window', 'no rate', 'window for a named set', 'unknown subject',
+                                  'too few to split'])
 def test_bad_own_data_gives_one_line_errors_and_leaves_nothing(cli, tmp_path, case):
     data, message = _bad_data(tmp_path, case)
     out = tmp_path / 'r'
