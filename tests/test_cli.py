@@ -400,7 +400,7 @@ def _bad_data(tmp_path, case):
         return ['fashion-mnist-mini', '--window', '2'], 'apply to your own files, not to the named dataset'
     if case == 'too few to split':   # one recording per class: a random split holds none out
         for c, f in (('low', 250), ('high', 1800)): write_wav(tmp_path / 'few' / c / 'x.wav', f)
-        return [str(tmp_path / 'few')], 'the split leaves no test examples'
+        return [str(tmp_path / 'few')], 'nothing is left to test on'
     if case == 'unknown subject':
         np.savez(tmp_path / 'rec.npz', signals=x, labels=labels, subjects=subjects, rate=50)
         return [str(tmp_path / 'rec.npz'), '--split', 'subject:7'], 'Subjects [7]'

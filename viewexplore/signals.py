@@ -182,11 +182,6 @@ def build_signal_dataset(name:str, # short name
                          f"{len(g)}, {len(te)}.")
     tr_i, te_i = (~te).nonzero().flatten(), te.nonzero().flatten()
     if not len(tr_i): raise InputError(f"{name}: the split leaves no training examples.")
-    if not len(te_i):
-        raise InputError(f"{name}: the split leaves no test examples ({len(tr_i)} signals in {len(set(y.tolist()))} "
-                         "classes are all for training). A random split holds out a share of each class, so each "
-                         "needs more recordings (or a larger --test-fraction), or name the test group with --split "
-                         "speaker:NAME / subject:K.")
     f = featurize(transform, raw, device)
     m, s = channel_stats(f[tr_i])
     f.sub_(m[:, None, None]).div_(s[:, None, None])
