@@ -3,7 +3,8 @@ the one-pass mode) or compute faster (torch.compile on the CPU), against the pap
 
 Each setting trains the same batches from the same seed; the settings are interleaved (`--repeats` rounds of all of
 them), so a busy machine slows them alike and the ratios stay meaningful. Accuracy is not measured here: the
-scoreboard's main row runs the same options with seeds (`benchmarks/scoreboard.py`, experiment `fmnist-views`, runs
+scoreboard runs the main row's setting with the same options and seeds (`benchmarks/scoreboard.py`, experiment
+`fmnist-game`, runs
 `viewmaker-every2`, `viewmaker-every4`, `viewmaker-onepass`), and `python benchmarks/cheaper_game.py --accuracy`
 prints that comparison from its result files.
 
@@ -67,7 +68,8 @@ def accuracy():
     print('| game | seeds | kNN (%) | linear probe (%) | kNN - paper\'s | pretraining (s, mean) |\n|---|---|---|---|---|---|')
     base = {s: sb.read_result(e.name, 'viewmaker', s) for s in e.seeds}
     for name, run in RUNS.items():
-        rs = {s: sb.read_result(e.name, run, s) for s in e.seeds}
+        exp = e.name if run in e.runs else 'fmnist-game'
+        rs = {s: sb.read_result(exp, run, s) for s in e.seeds}
         rs = {s: r for s, r in rs.items() if r}
         if not rs: print(f'| {name} | 0 | - | - | - | - |'); continue
         knn = sb.summary([r['metrics']['knn'] for r in rs.values()])
