@@ -13,7 +13,7 @@ from viewexplore.core import init_distributed
 
 kind, _, arg = os.environ.get('VIEWEXPLORE_FAULT', '').partition(':')
 rank0 = os.environ.get('RANK', '0') == '0'
-if kind == 'disk-full' and rank0:
+if kind == 'disk-full':   # rank 0 writes the checkpoints; the other ranks run unchanged
     real_save, writes = train.atomic_save, []
     def atomic_save(obj, path):
         writes.append(path)
@@ -21,7 +21,7 @@ if kind == 'disk-full' and rank0:
             print(f'fault injected at {time.time():.3f}', file=sys.stderr, flush=True)
             raise OSError(errno.ENOSPC, 'No space left on device')
         return real_save(obj, path)
-    train.atomic_save = atomic_save
+    if rank0: train.atomic_save = atomic_save
 elif kind == 'slow-eval':
     init_distributed('cpu')   # joined here (with the usual timeout, so that slow imports do not count) ...
     dist.barrier()
