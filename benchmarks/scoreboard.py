@@ -541,6 +541,11 @@ def gpu_table(rows:list[dict])->str:
     return '\n'.join(lines)
 
 
+def duration(seconds:float)->str:
+    "A time as people say it: '40 min', '2.5 h'."
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{max(seconds / 60, 1):.0f} min"
+
+
 def gpu_estimates()->dict:
     "Row id -> time on one GPU: measured by `make gpu-check` where it ran, else from the counted FLOPs per step."
     out = {}
@@ -550,13 +555,13 @@ def gpu_estimates()->dict:
         rate = f['assumed_flops_per_second']
         for row in ROWS:
             per = f['flops_per_step'].get(row.id)
-            if per: out[row.id] = (f"{per * row.gpu_steps / rate / 3600:.1f} h estimated ({per / 1e12:.2f} TFLOP "
+            if per: out[row.id] = (f"{duration(per * row.gpu_steps / rate)} estimated ({per / 1e12:.2f} TFLOP "
                                    f"per step at an assumed {rate / 1e12:.0f} TFLOP/s)")
     p = RESULTS / 'scoreboard_gpu.json'   # written by benchmarks/gpu_check.py on a lent GPU
     if p.exists():
         m = json.loads(p.read_text())
         for k, v in m['rows'].items():
-            if 'hours' in v and not m.get('dry_run'): out[k] = f"{v['hours']:.1f} h measured on {m['device']}"
+            if 'hours' in v and not m.get('dry_run'): out[k] = f"{duration(v['hours'] * 3600)} measured on {m['device']}"
     return out
 
 
@@ -605,7 +610,7 @@ def scoreboard_page(rows:list[dict])->str:
         'on the CPU, skipping finished ones and resuming unfinished ones from their checkpoints, then rewrites this '
         'page, the README\'s table and each tutorial\'s. CIFAR-10, FSDD and HAPT are read from `$VIEWEXPLORE_DATA`.',
         '',
-        f"Hardware of the recorded runs: {hw['cpu']}, {hw['threads']} threads, torch {hw['torch']}." if hw else '',
+        f"Hardware of the recorded runs: {hw['cpu']}, {hw['threads']} thread(s) per run, torch {hw['torch']}." if hw else '',
         '',
         '## Time per experiment',
         '',
