@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import InputError, gather
+from .core import InputError, gather, world_size
 
 # %% auto #0
 __all__ = ['SIMCLR_VARIANTS', 'nt_xent', 'reference_simclr_loss', 'SimCLRLoss', 'MemoryBank', 'instdisc_loss', 'InstDiscLoss']
@@ -59,7 +59,9 @@ class SimCLRLoss(nn.Module):
             raise InputError(f"Unknown SimCLR variant {variant!r}; choose {' or '.join(SIMCLR_VARIANTS)}.")
         self.temperature, self.variant = temperature, variant
     def forward(self, z1, z2, index=None):
-        z1, z2 = gather(z1), gather(z2)
+        if world_size() > 1:  # every process's embeddings of both views, in one collective
+            z = gather(torch.stack([z1, z2], 1))
+            z1, z2 = z[:, 0], z[:, 1]
         f = nt_xent if self.variant == 'ntxent' else reference_simclr_loss
         return f(z1, z2, self.temperature)
 
