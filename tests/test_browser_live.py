@@ -182,15 +182,20 @@ def test_map_over_time_in_jupyterlab(page, shots):
         seen.add(film.get_attribute('data-frame'))
         return {'1', '2', '3'} <= seen
     _wait(page, played, 'play to go through the frames', 60)
-    # hovering a point shows its image and its name
-    point = film.locator('circle.vx-point[data-index="7"]')
-    point.hover()
+    # hovering a point shows its image and its name: the point on top where point 7 is drawn (a ringed point, drawn
+    # larger, may cover it)
+    time.sleep(0.5)                                                      # the last frame's glide
+    box = film.locator('circle.vx-point[data-index="7"]').bounding_box()
+    x, y = box['x'] + box['width'] / 2, box['y'] + box['height'] / 2
+    top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.index", [x, y])
+    assert top is not None
+    page.mouse.move(x, y)
     hover = page.locator('.vx-map-hover').nth(2)
     _wait(page, lambda: hover.is_visible(), 'the hover', 20)
-    assert hover.locator('img').count() == 1 and hover.inner_text().startswith('7:')
+    assert hover.locator('img').count() == 1 and hover.inner_text().startswith(f'{top}:')
     # a click lists the point's neighbours with their distances in the full space
-    point.click()
-    detail = page.locator(".vx-map-detail[data-index='7']")
+    page.mouse.click(x, y)
+    detail = page.locator(f".vx-map-detail[data-index='{top}']")
     detail.wait_for(timeout=60_000)
     distances = [float(t) for t in detail.locator('figcaption').all_inner_texts()]
     assert len(distances) == 5 and all(0 <= d <= 2 for d in distances) and distances == sorted(distances)
