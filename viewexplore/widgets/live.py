@@ -277,7 +277,8 @@ class LiveGame(Widget):
         self.images = as_images(d.test_x[:images] if isinstance(images, int) else images)
         n = len(self.images) if isinstance(images, int) else 0
         self.negatives = as_images(d.test_x[n:n + max(self.config.batch_size - len(self.images), 2)])
-        self.map_images, self.map_labels = as_images(d.test_x[:map_points]), d.test_y[:map_points]
+        self.map_images = as_images(d.test_x[:map_points]) if map_points else self.images[:0]  # none: an empty batch
+        self.map_labels = d.test_y[:map_points]
         self.label_names = list(d.classes)
         self._budget = self.config.distortion_budget
         self._record(run)
