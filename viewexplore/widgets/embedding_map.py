@@ -658,6 +658,10 @@ def _set_selection(self:EmbeddingMap, idx):
             if list(sc.selection) != idx: sc.selection = idx
     self.refresh()
 
+def _time_index(steps:list[int], step:int)->int:
+    "The time slider's position for `step`: the last snapshot at or before it (the first if none)."
+    return max([j for j, s in enumerate(steps) if s <= step], default=0)
+
 def _set_step(self:EmbeddingMap, step:int):
     if not self.steps: raise InputError("This map shows no run over time (pass Trajectory objects) to step through.")
     self._step = int(step)
@@ -670,7 +674,9 @@ def _set_step(self:EmbeddingMap, step:int):
             with sc.hold_sync(): sc.frame, sc.changed, sc.title = i, self._changed(name), self._title(name)
     if self._selected is not None: self.selected = self._selected   # the neighbours at this step
     if self.built and 'time' in self.controls:
-        self.sync('time', min(range(len(self.steps)), key=lambda j: abs(self.steps[j] - self._step)))
+        self._quiet_time = True   # the slider follows the step; it must not set it back to a snapshot's step
+        try: self.sync('time', _time_index(self.steps, self._step))
+        finally: self._quiet_time = False
     self.refresh()
 
 EmbeddingMap.selected = property(lambda self: self._selected, _set_selected,
@@ -794,12 +800,14 @@ def _build(self:EmbeddingMap, W):
     rows = [W.HBox([colour, proj, ex])]
     if self.steps:  # runs over time: a time slider, and play to animate it (in the browser, without Python)
         last = len(self.steps) - 1
-        time = self.add_control('time', W.IntSlider(value=last, min=0, max=last, description='snapshot',
+        at = _time_index(self.steps, self._step)  # the step shown now
+        time = self.add_control('time', W.IntSlider(value=at, min=0, max=last, description='snapshot',
                                                      readout=False, layout=W.Layout(width='360px')))
-        play = self.add_control('play', W.Play(value=last, min=0, max=last, interval=700, description='play'))
+        play = self.add_control('play', W.Play(value=at, min=0, max=last, interval=700, description='play'))
         W.jslink((play, 'value'), (time, 'value'))
         time.observe(lambda ch: self._guard(setattr, self, 'step', self.steps[ch['new']])
-                     if self.steps[ch['new']] != self._step else None, names='value')
+                     if self.steps[ch['new']] != self._step and not getattr(self, '_quiet_time', False) else None,
+                     names='value')
         rows.append(W.HBox([play, time, self.add_output('time_label')]))
     self._maps_box = W.HBox(list(self._scatters.values()))
     return W.VBox(rows + [self.add_output('message'), self.add_output('legend'), self._maps_box,
