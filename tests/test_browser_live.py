@@ -1,9 +1,11 @@
 """Browser tests of the live game and the embedding map in a real JupyterLab, through Debian's Chromium.
 
 The fixture trains two tiny runs with the command line (`viewexplore pretrain`), writes a notebook that shows a small
-`LiveGame` and an `EmbeddingMap` of those two checkpoints, and serves it from a JupyterLab on 127.0.0.1 with a random
-token. The tests press the game's buttons and move its slider while it trains (the kernel keeps answering), and click
-and drag in the map (the detail panel and the other map follow). Screenshots go to `$VIEWEXPLORE_SCREENSHOTS`
+`LiveGame`, an `EmbeddingMap` of those two checkpoints and an `EmbeddingMap` of a short game's snapshots over time,
+and serves it from a JupyterLab on 127.0.0.1 with a random token. The tests press the game's buttons and move its
+slider while it trains (the kernel keeps answering), play its two players' turns one at a time, click and drag in
+the map (the detail panel and the other map follow), and play the map over time (the points move with the time
+slider and the play button; hovering a point shows its image). Screenshots go to `$VIEWEXPLORE_SCREENSHOTS`
 (default `runs/screenshots`). The tests skip, saying why, only when playwright or a Chromium executable is missing.
 """
 import json, re, subprocess, time
@@ -25,9 +27,13 @@ TINY = ['--train-subset', '256', '--test-subset', '100', '--batch-size', '64', '
 CELLS = [
     "import os\nos.environ.setdefault('OMP_NUM_THREADS', '1')\nfrom viewexplore.widgets.live import LiveGame\n"
     "game = LiveGame(train_subset=256, test_subset=100, viewmaker_width=4, num_res_blocks=1, images=4, every=2,\n"
-    "                yield_seconds=0.05)\ngame",
+    "                viewmaker_every=1, distortion_budget=0.05, map_points=50, yield_seconds=0.05)\ngame",
     "from viewexplore.widgets.embedding_map import EmbeddingMap\n"
     "emap = EmbeddingMap({'viewmaker': 'runs/viewmaker', 'noise': 'runs/noise'}, n=100, k=5, size=300)\nemap",
+    "from viewexplore.widgets.embedding_map import game_trajectory\n"
+    "short = LiveGame(train_subset=256, test_subset=100, batch_size=64, viewmaker_width=4, num_res_blocks=1, images=2,\n"
+    "                 map_points=80, map_every=2)\nshort.step(6)\n"
+    "film = EmbeddingMap({'over time': game_trajectory(short)}, k=5, size=300)\nfilm",
 ]
 
 @pytest.fixture(scope='module')
@@ -94,6 +100,20 @@ def test_live_game_in_jupyterlab(page, lab, shots):
     _wait(page, lambda: _step(page) > paused, 'training to resume')
     _button(page, 'pause').click()
     _wait(page, lambda: _state(page) == 'paused', 'the second pause')
+    # the two players, one at a time: the encoder's turn, then the viewmaker's, each saying what it changed
+    at = _step(page)
+    _button(page, "encoder's turn").click()
+    page.wait_for_selector('.vx-game-pending', timeout=60_000)
+    assert _step(page) == at                           # half a step: the step count waits for the viewmaker
+    _button(page, "viewmaker's turn").click()
+    page.wait_for_selector(".vx-game-turn[data-player='viewmaker'] .vx-turn-change", timeout=60_000)
+    _wait(page, lambda: _step(page) == at + 1, 'the step to end with the viewmaker\'s turn', 60)
+    turn = page.locator(".vx-game-turn[data-player='viewmaker']").first
+    before, after = float(turn.locator('.vx-turn-before').inner_text()), float(turn.locator('.vx-turn-after').inner_text())
+    assert after > before, (before, after)             # the viewmaker's move raised the loss of this batch
+    assert turn.locator('.vx-turn-change').count() == 4
+    assert page.locator('.vx-game-views .vx-push').count() == 4   # where it will push next, for every watched image
+    page.screenshot(path=str(shots / 'live-game-turns.png'))
     # noise instead: the other run, at the same budget
     page.locator('.widget-toggle-button', has_text='noise instead').first.click()
     _wait(page, lambda: 'noise' in _text(page, '.vx-game-run'), 'the noise run')
@@ -111,8 +131,8 @@ def test_live_game_in_jupyterlab(page, lab, shots):
     page.screenshot(path=str(shots / 'live-game.png'))
 
 def test_embedding_map_in_jupyterlab(page, shots):
-    svgs = page.locator('.vx-map-svg')
-    _wait(page, lambda: svgs.count() == 2 and svgs.nth(1).locator('circle.vx-point').count() == 100, 'both maps drawn')
+    svgs = page.locator('.vx-map-svg')   # the two runs side by side, then the film
+    _wait(page, lambda: svgs.count() == 3 and svgs.nth(1).locator('circle.vx-point').count() == 100, 'both maps drawn')
     svgs.first.scroll_into_view_if_needed()
     assert _text(page, '.vx-map-detail').startswith('Click a point')
     # click point 17 of the first map where it is drawn; the point on top there is the one clicked
@@ -134,3 +154,50 @@ def test_embedding_map_in_jupyterlab(page, shots):
     page.wait_for_selector('.vx-map-selection', timeout=30_000)
     assert int(page.locator('.vx-map-selection').first.get_attribute('data-count')) > 0
     page.screenshot(path=str(shots / 'embedding-map-box.png'))
+
+def _transform(page, svg, i:int)->str:
+    return svg.locator(f'circle.vx-point[data-index="{i}"]').evaluate("c => c.style.transform")
+
+def test_map_over_time_in_jupyterlab(page, shots):
+    film = page.locator('.vx-map-svg').nth(2)
+    _wait(page, lambda: film.locator('circle.vx-point').count() == 80, 'the film drawn')
+    film.scroll_into_view_if_needed()
+    steps = page.locator('.vx-map-step')
+    last = int(steps.first.get_attribute('data-step'))
+    assert last == 6 and film.get_attribute('data-frame') == '3'       # snapshots at steps 0, 2, 4, 6: the last shown
+    end = [_transform(page, film, i) for i in range(10)]
+    # the time slider: Home goes back to the first snapshot, and every point moves there
+    handle = page.locator('.widget-hslider').filter(has_text='snapshot').first.locator('.noUi-handle').first
+    handle.focus(); page.keyboard.press('Home')
+    _wait(page, lambda: film.get_attribute('data-frame') == '0', 'the first frame', 60)
+    _wait(page, lambda: steps.first.get_attribute('data-step') == '0', 'the step label', 60)
+    time.sleep(0.5)                                                      # the points glide for 0.3 s
+    start = [_transform(page, film, i) for i in range(10)]
+    assert sum(a != b for a, b in zip(start, end)) >= 5, (start, end)
+    page.screenshot(path=str(shots / 'embedding-map-step-0.png'))
+    # play: the browser steps through the frames by itself, back to the last
+    page.locator('.widget-play button').first.click()
+    seen = set()
+    def played():
+        seen.add(film.get_attribute('data-frame'))
+        return {'1', '2', '3'} <= seen
+    _wait(page, played, 'play to go through the frames', 60)
+    # hovering a point shows its image and its name: the point on top where point 7 is drawn (a ringed point, drawn
+    # larger, may cover it)
+    time.sleep(0.5)                                                      # the last frame's glide
+    box = film.locator('circle.vx-point[data-index="7"]').bounding_box()
+    x, y = box['x'] + box['width'] / 2, box['y'] + box['height'] / 2
+    top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.index", [x, y])
+    assert top is not None
+    page.mouse.move(x, y)
+    hover = page.locator('.vx-map-hover').nth(2)
+    _wait(page, lambda: hover.is_visible(), 'the hover', 20)
+    assert hover.locator('img').count() == 1 and hover.inner_text().startswith(f'{top}:')
+    # a click lists the point's neighbours with their distances in the full space
+    page.mouse.click(x, y)
+    detail = page.locator(f".vx-map-detail[data-index='{top}']")
+    detail.wait_for(timeout=60_000)
+    distances = [float(t) for t in detail.locator('figcaption').all_inner_texts()]
+    assert len(distances) == 5 and all(0 <= d <= 2 for d in distances) and distances == sorted(distances)
+    assert 'of the variance' in page.locator('.vx-map-note').nth(1).inner_text()
+    page.screenshot(path=str(shots / 'embedding-map-over-time.png'))

@@ -23,7 +23,7 @@ LAYERS = [
     ('views', ['viewmaker', 'augment', 'views']),
     ('losses and models', ['losses', 'models']),
     ('config', ['config']),
-    ('methods', ['methods', 'looc', 'push_apart']),
+    ('methods', ['methods', 'looc', 'push_apart', 'divmaker', 'hard_views']),
     ('train', ['train']),
     ('runs and evaluation', ['runs', 'evaluate', 'evaluations']),
     ('figures, widgets and command line', ['figures', 'widgets', 'widgets.*', 'cli', '__main__']),

@@ -1,6 +1,8 @@
 """The live game and the embedding map, driven through their public state (no browser): a game that runs in the
 background, pauses, resumes, changes its budget, switches to noise, stops cleanly and saves a run that the command
-line evaluates and the map opens; the map's projections, colours, neighbours and linked selection."""
+line evaluates and the map opens; a game played one player's turn at a time, which trains as `fit` does; the map's
+projections, colours, neighbours and linked selection; a run's snapshots played back over time; and the one-line
+errors for impossible settings."""
 import asyncio, json, subprocess
 from pathlib import Path
 import pytest
@@ -9,17 +11,19 @@ from viewexplore.core import InputError
 from viewexplore.config import PretrainConfig
 from viewexplore.train import Pretrainer
 from viewexplore.runs import load_run
-from viewexplore.widgets.live import LiveGame, game_config, plot_game_curves, plot_filmstrip
+from viewexplore.widgets.live import LiveGame, game_config, plot_game_curves, plot_filmstrip, plot_turn
 from viewexplore.widgets.embedding_map import (EmbeddingMap, embedding_map, map_neighbours, project,
-                                               available_projections, map_points)
+                                               available_projections, map_points, game_trajectory, frame_at)
 
-TINY = dict(train_subset=256, test_subset=100, viewmaker_width=4, num_res_blocks=1)
+# a tiny game: the viewmaker on every step and the budget of the earlier default, so that every step has both players
+TINY = dict(train_subset=256, test_subset=100, batch_size=64, viewmaker_width=4, num_res_blocks=1, viewmaker_every=1,
+            distortion_budget=0.05)
 
 
 @pytest.fixture(scope='module')
 def played(tmp_path_factory):
     "A game played in the background on an event loop, as a notebook plays it, then saved."
-    game = LiveGame(images=3, every=2, **TINY)
+    game = LiveGame(images=3, every=2, map_points=60, map_every=2, **TINY)
     log = {}
 
     async def play():
@@ -95,11 +99,73 @@ def test_game_trains_as_fit_does():
     with pytest.raises(InputError, match='learned views'): game_config(views='expert')
 
 
+@pytest.mark.parametrize('every', [1, 3])
+def test_turns_train_as_fit_does(every):
+    "Each player separately, a noise run played while a step is half done, steps and turns mixed: fit's weights."
+    g = LiveGame(images=3, every=1, **dict(TINY, viewmaker_every=every))
+    turns = []
+    for i in range(6):
+        turns.append(g.encoder_turn())
+        if i == 2:                                   # half-way through step 3, the other run plays two steps
+            g.noise = True; g.step(2); g.noise = False
+        turns.append(g.viewmaker_turn())
+    g.encoder_turn(); g.step(1)                      # step() finishes a half-played step
+    ref = Pretrainer(g.config, progress=False)
+    ref.fit(max_steps=7)
+    for a, b in zip(ref.method.state_dict().values(), g.trainer.method.state_dict().values()):
+        if torch.is_tensor(a): assert torch.equal(a, b)
+    assert (g.run.steps, len(g.run.log), g.runs['noise'].steps) == (7, 7, 2)
+    moved = [t for t in turns if t['player'] == 'viewmaker' and t['due']]
+    assert len(moved) == (6 if every == 1 else 2)
+    # on average over the turns (a single momentum step need not), the encoder lowers the loss and the viewmaker raises it
+    assert sum(t['after'] - t['before'] for t in turns if t['player'] == 'encoder') < 0
+    assert sum(t['after'] - t['before'] for t in moved) > 0
+    assert all(t['push'].shape == (3, 1, 28, 28) for t in moved)
+    import matplotlib.pyplot as plt
+    plot_turn(moved[-1]); plt.close('all')
+    with pytest.raises(InputError, match="encoder's turn"): g.viewmaker_turn()
+    sim = LiveGame(images=2, **dict(TINY, mode='simultaneous'))
+    with pytest.raises(InputError, match='alternating'): sim.encoder_turn()
+
+
+def test_impossible_settings_say_what_to_change():
+    for kw, msg in [(dict(train_subset=0), 'train_subset must be an int >= 2'),
+                    (dict(test_subset=1), 'test_subset must be an int >= 2'), (dict(every=0), 'every must be'),
+                    (dict(map_every=0), 'map_every must be')]:
+        with pytest.raises(InputError, match=msg): LiveGame(**kw)
+    feats = torch.randn(50, 8, generator=torch.Generator().manual_seed(0))
+    from viewexplore.data import load_fashion_mnist_mini
+    mini = load_fashion_mnist_mini()
+    for kw, msg in [(dict(k=-1), 'k must be an int >= 1'), (dict(k=0), 'k must be an int >= 1'),
+                    (dict(k=50), 'choose k < 50'), (dict(size=10), 'size must be')]:
+        with pytest.raises(InputError, match=msg): EmbeddingMap({'f': feats}, data=mini, n=50, **kw)
+
+
+def test_a_games_runs_over_time_in_the_map(played):
+    game, _, _ = played
+    vm, noise = game_trajectory(game, 'viewmaker'), game_trajectory(game, 'noise')
+    assert vm.steps[0] == 0 and len(vm.images) == 60 and vm.source is game.runs['viewmaker'].trainer
+    m = EmbeddingMap({'learned views': vm, 'noise': noise}, k=4)
+    assert m.steps == sorted(set(vm.steps) | set(noise.steps)) and m.step == m.steps[-1]
+    _ = m.widget
+    m.controls['time'].value = 1                     # the slider: both maps at the same step
+    s = m.steps[1]
+    for name in m.names:
+        entry = m.map['maps'][name]
+        assert m._scatters[name].frame == frame_at(entry, s) == entry['frame']
+        assert torch.equal(m.points[name], entry['frames']['points'][entry['frame']])
+    m.selected = 5                                   # neighbours in the full space at the step shown
+    f = m.map['maps']['noise']['features']
+    assert m.neighbours['noise']['index'].tolist() == (f @ f[5]).topk(5).indices[1:].tolist()
+    assert "class='vx-map-note'" in m.html and 'cosine distance' in m.html
+    with pytest.raises(InputError, match='map_points=0'): game_trajectory(LiveGame(images=2, map_points=0, **TINY))
+
+
 @pytest.fixture(scope='module')
 def two_runs(tmp_path_factory):
     d = tmp_path_factory.mktemp('runs')
     for v in ['viewmaker', 'noise']:
-        t = Pretrainer(PretrainConfig(views=v, epochs=1, batch_size=64, **TINY), out_dir=d / v, progress=False)
+        t = Pretrainer(PretrainConfig(views=v, epochs=1, **TINY), out_dir=d / v, progress=False)
         t.fit()
     return {v: d / v for v in ['viewmaker', 'noise']}
 
