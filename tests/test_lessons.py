@@ -38,6 +38,8 @@ KNOWN = {
     ('outputs', '11_views.ipynb'): 'the lead (issue 21) is changing 11_views: the backend comparison cell has no output',
     ('widgets', '76_live_game.ipynb'): 'issue 24 (game) owns the live game (its widget shows `game.widget`)',
     ('widgets', '77_embedding_map.ipynb'): 'issue 24 (game) owns the embedding map (it shows `m.widget`)',
+    ('size', 'tutorials/live_game.ipynb'): 'issue 24 (game) owns the live-game tutorial',
+    ('widgets', 'tutorials/live_game.ipynb'): 'issue 24 (game) owns the live-game tutorial',
 }
 
 def rel(nb:Path)->str: return nb.relative_to(NBS).as_posix()
@@ -271,3 +273,16 @@ def test_links_into_the_glossary_resolve():
                 n += 1
                 if frag not in anchors: bad.append((rel(nb), frag))
     assert n > 30 and not bad, bad
+
+def stale_widget_state(nb:Path)->bool:
+    "Whether the notebook carries saved widget state that none of its widget outputs uses (dead weight)."
+    md = json.loads(nb.read_text(encoding='utf-8'))['metadata']
+    state = md.get('widgets', {}).get('application/vnd.jupyter.widget-state+json', {}).get('state')
+    if not state: return False
+    ids = [o['data'][WIDGET_MIME]['model_id'] for c in cells(nb) for o in c.get('outputs', []) if WIDGET_MIME in o.get('data', {})]
+    return not any(i in state for i in ids)
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=ids)
+def test_no_stale_widget_state(nb):
+    assert not stale_widget_state(nb), (f"{rel(nb)} keeps widget state saved by an earlier session that none of its outputs "
+                                        "uses: drop the notebook metadata's 'widgets' entry")
