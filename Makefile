@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: setup demo test test-fast nbtest-fast pytest-fast sync-check nbtest pytest export clean-nbs browser-deps data-deps docs docs-deps gpu-check
+.PHONY: setup demo test test-fast nbtest-fast pytest-fast sync-check nbtest pytest export clean-nbs browser-deps data-deps docs docs-deps gpu-check reproduce
 
 setup: $(VENV)/.installed
 
@@ -77,6 +77,14 @@ pytest-fast: setup
 # runs/gpu-check/results.md to paste into benchmarks/RESULTS.md. `--dry-run` is its tiny CPU mode (tested in CI).
 gpu-check: setup
 	$(BIN)/python benchmarks/gpu_check.py --out runs/gpu-check
+
+# The reproduction scoreboard (benchmarks/scoreboard.py): every CPU row's runs for every seed, then the tables (the
+# docs page, the README's and each tutorial's). Resumable: finished runs are skipped, unfinished ones continue from
+# their checkpoints. JOBS runs at a time, each on cores / JOBS threads (two single-thread runs use two cores best).
+JOBS ?= 2
+reproduce: setup data-deps
+	VIEWEXPLORE_DATA="$${VIEWEXPLORE_DATA:-$$(cd .. && pwd)/shared/data}" $(BIN)/python benchmarks/scoreboard.py run --jobs $(JOBS)
+	$(BIN)/python benchmarks/scoreboard.py table
 
 export: setup
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean && scripts/readme

@@ -9,7 +9,10 @@
 3. throughput of ResNet-18 on CIFAR-10-shaped batches of 256 (random images: no data needed) for the viewmaker
    (alternating and one-pass), expert views and LooC, with bf16 autocast, channels-last and torch.compile switched on
    and off, plus a reference-style row (fp32, no compile, default layout); peak GPU memory per row;
-4. a time-boxed CIFAR-10 viewmaker run (ResNet-18, batch 256, the fastest settings of 3) for --run-seconds, with
+4. the scoreboard's GPU column (benchmarks/scoreboard.py): seconds per step of each row's paper-length setting
+   (ResNet-18, the paper's batch, bf16 + channels-last, random data of the row's shape), and so the measured time of
+   each row's paper-length run, written to scoreboard_gpu.json (copy it to benchmarks/results/ to show it);
+5. a time-boxed CIFAR-10 viewmaker run (ResNet-18, batch 256, the fastest settings of 3) for --run-seconds, with
    the kNN accuracy after every epoch and the projected time of the paper's 200 epochs (skipped, with the reason,
    when CIFAR-10 is not found: set VIEWEXPLORE_DATA to the folder with cifar10-jpeg.tar.gz).
 
@@ -161,6 +164,35 @@ def main():
         return dict(rows=rows)
     section(results, 'throughput', throughput)
 
+    def scoreboard():
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('scoreboard', Path(__file__).with_name('scoreboard.py'))
+        sb = importlib.util.module_from_spec(spec); sys.modules['scoreboard'] = sb; spec.loader.exec_module(sb)
+        shapes = dict(cifar10=(3, 32), fsdd=(1, 64), hapt=(6, 32))
+        fast = dict(precision='bf16', channels_last=True) if cuda else dict(precision='fp32')
+        done, rows = {}, {}
+        for row in sb.ROWS:
+            opts = dict(sb.FLOP_SETTINGS[row.id])
+            key = json.dumps(opts, sort_keys=True)
+            if key not in done:
+                channels, side = shapes[opts.pop('data')]
+                if a.dry_run: opts.update(size, batch_size=16)
+                steps = a.steps if not a.dry_run else 2
+                d = synthetic(opts['batch_size'] * (steps + 3), size=side, channels=channels, seed=a.seed)
+                try: r = measure(PretrainConfig(**opts, **fast, device=device, seed=a.seed), d, steps=steps, warmup=2)
+                except Exception as e: r = dict(error=f'{type(e).__name__}: {str(e)[:300]}')
+                done[key] = r
+            r = done[key]
+            if 'error' in r: rows[row.id] = dict(error=r['error']); continue
+            per_step = sb.FLOP_SETTINGS[row.id]['batch_size'] / r['images_per_second']
+            rows[row.id] = dict(seconds_per_step=per_step, steps=row.gpu_steps, hours=per_step * row.gpu_steps / 3600)
+            print(f"  {row.id}: {per_step:.3f} s per step, {rows[row.id]['hours']:.1f} h for {row.gpu_steps} steps",
+                  flush=True)
+        out_rows = dict(rows=rows, device=env['device'], settings=fast, date=env['date'], dry_run=a.dry_run)
+        (out / 'scoreboard_gpu.json').write_text(json.dumps(out_rows, indent=1))
+        return out_rows
+    section(results, 'scoreboard rows at the papers\' lengths', scoreboard)
+
     def timeboxed():
         from viewexplore.data import load_dataset
         from viewexplore.evaluate import knn_monitor
@@ -211,6 +243,10 @@ def markdown(r):
                 if 'error' in row: lines.append(f"| {row['views']} | {row['settings']} | failed: {row['error']} | | |")
                 else: lines.append(f"| {row['views']} | {row['settings']} | {row['images_per_second']:.0f} | "
                                    f"{row['warmup_seconds']:.1f} | {row['peak_gib']:.2f} |")
+        if name.startswith('scoreboard') and s['ok']:
+            lines += ['', '| row | seconds per step | steps | hours |', '|---|---|---|---|']
+            lines += [f"| {k} | {v['seconds_per_step']:.3f} | {v['steps']:,} | {v['hours']:.1f} |" if 'hours' in v
+                      else f"| {k} | failed: {v['error']} | | |" for k, v in s['rows'].items()]
         if name.startswith('time-boxed') and s['ok']:
             lines += ['', f"{s['data']}, {s['epochs']} epochs with {s['settings']}: {s['seconds_per_epoch']:.1f} s per "
                       f"epoch, so the paper's 200 epochs would take {s['projected_minutes_for_200_epochs']:.1f} minutes.",

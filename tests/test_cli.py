@@ -173,6 +173,38 @@ def test_help_explains_every_option(cli):
         assert f"{kind}: {what}" in text, kind
 
 
+def test_resume_auto_starts_continues_and_refuses_a_run_of_other_options(tmp_path):
+    "`--resume auto`: one command line for the first start and every restart (what torchrun --max-restarts reruns)."
+    out = tmp_path / 'run'
+    args = ['pretrain', '--views', 'expert', *TINY, '--knn-every-epoch', 'false', '--probe-epochs', '1', '--out', out]
+    r = run_main(*args, '--epochs', '1', '--resume', 'auto')   # nothing there yet: it starts
+    assert r.returncode == 0 and 'Pretraining on' in r.stderr, r.stderr
+    assert load_checkpoint(out / 'checkpoint.pt')['epoch'] == 1
+    r = run_main(*args, '--epochs', '2', '--resume', 'auto')   # the same run (more epochs): it continues
+    assert r.returncode == 0 and 'Resuming' in r.stderr, r.stderr
+    assert load_checkpoint(out / 'checkpoint.pt')['global_step'] == 6   # 300 / 100 steps an epoch
+    before = (out / 'checkpoint.pt').read_bytes()
+    r = run_main(*args, '--epochs', '3', '--seed', '1', '--resume', 'auto')   # another run's options: refused
+    assert r.returncode == 2 and "--seed 0 there, 1 here" in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert (out / 'checkpoint.pt').read_bytes() == before
+    r = run_main(*args, '--epochs', '3', '--resume')   # plain --resume still takes its options from the checkpoint
+    assert r.returncode == 2 and 'only --epochs and --device may be given' in r.stderr
+
+
+def test_the_cluster_example_runs_a_valid_command_line():
+    "docs/cluster/slurm.sh (SLURM, several nodes) gives `viewexplore pretrain` options it accepts, --resume auto among them."
+    import re, shlex
+    from viewexplore.cli import build_parser
+    script = (Path(__file__).parent.parent / 'docs' / 'cluster' / 'slurm.sh').read_text()
+    assert subprocess.run(['bash', '-n', '-c', script]).returncode == 0   # it parses
+    command = ' '.join(script.split('-m viewexplore ', 1)[1].replace('\\\n', ' ').split())
+    args = build_parser().parse_args(shlex.split(command))
+    assert args.command == 'pretrain' and args.resume == 'auto' and args.out
+    torchrun = script.split('srun torchrun', 1)[1].split('-m viewexplore', 1)[0]
+    for flag in ('--nnodes', '--nproc-per-node', '--rdzv-backend c10d', '--rdzv-endpoint', '--max-restarts'):
+        assert flag in torchrun, flag
+
+
 LOOC_TINY = ['--train-subset', '256', '--test-subset', '64', '--batch-size', '64', '--queue-size', '128', '--head-hidden', '32',
              '--bn-splits', '4', '--probe-epochs', '1', '--no-progress']
 
@@ -398,6 +430,9 @@ def _bad_data(tmp_path, case):
         return [str(tmp_path / 'rec.npz')], '--rate'
     if case == 'window for a named set':
         return ['fashion-mnist-mini', '--window', '2'], 'apply to your own files, not to the named dataset'
+    if case == 'too few to split':   # one recording per class: a random split holds none out
+        for c, f in (('low', 250), ('high', 1800)): write_wav(tmp_path / 'few' / c / 'x.wav', f)
+        return [str(tmp_path / 'few')], 'nothing is left to test on'
     if case == 'unknown subject':
         np.savez(tmp_path / 'rec.npz', signals=x, labels=labels, subjects=subjects, rate=50)
         return [str(tmp_path / 'rec.npz'), '--split', 'subject:7'], 'Subjects [7]'
@@ -405,7 +440,8 @@ def _bad_data(tmp_path, case):
 
 
 @pytest.mark.parametrize('case', ['unreadable wav', 'labels missing (npz)', 'labels missing (csv)', 'wav not in a class folder',
-                                  'channels differ', 'no full window', 'no rate', 'window for a named set', 'unknown subject'])
+                                  'channels differ', 'no full window', 'no rate', 'window for a named set', 'unknown subject',
+                                  'too few to split'])
 def test_bad_own_data_gives_one_line_errors_and_leaves_nothing(cli, tmp_path, case):
     data, message = _bad_data(tmp_path, case)
     out = tmp_path / 'r'

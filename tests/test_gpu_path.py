@@ -168,3 +168,5 @@ def test_the_gpu_check_runs_in_its_dry_run(tmp_path):
     assert all(r['images_per_second'] > 0 for r in rows)
     assert 'projected_minutes_for_200_epochs' in res['time-boxed CIFAR-10 viewmaker run']
     assert '| viewmaker, alternating |' in (tmp_path / 'results.md').read_text()
+    sb = json.loads((tmp_path / 'scoreboard_gpu.json').read_text())['rows']   # the scoreboard's GPU column
+    assert len(sb) == 14 and all(v['seconds_per_step'] > 0 and v['hours'] > 0 for v in sb.values()), sb

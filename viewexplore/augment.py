@@ -15,7 +15,7 @@ from .core import InputError, check_batch
 
 # %% auto #0
 __all__ = ['AUGMENT_ORDER', 'HEAD_AUGMENTATIONS', 'BASE_AUGMENTATIONS', 'Augmentation', 'RandomResizedCrop', 'RandomFlip',
-           'RandomBlur', 'rgb_to_hsv', 'hsv_to_rgb', 'ColorJitter', 'RandomRotation', 'RandomTexture',
+           'RandomBlur', 'grayscale', 'rgb_to_hsv', 'hsv_to_rgb', 'ColorJitter', 'RandomRotation', 'RandomTexture',
            'ViewmakerAugmentation', 'AugmentPipeline', 'build_pipeline', 'leave_one_out_views', 'add_one_views']
 
 # %% ../nbs/50_augment.ipynb #3fe79cc8
@@ -100,9 +100,12 @@ class RandomBlur(Augmentation):
         return torch.where(_bcast(params['blur'], x).bool(), y.view(n, c, h, w), x)
 
 # %% ../nbs/50_augment.ipynb #aeb745e4
-def _gray(x:torch.Tensor)->torch.Tensor:
-    if x.shape[1] == 1: return x
-    return (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+def grayscale(x:torch.Tensor)->torch.Tensor:
+    "One channel of brightness, (N, 1, H, W): ITU-R 601 luma for RGB, the mean of the channels for any other count."
+    c = x.shape[1]
+    if c == 1: return x
+    if c == 3: return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+    return x.mean(1, keepdim=True)
 
 def rgb_to_hsv(x:torch.Tensor)->torch.Tensor:
     "RGB in [0, 1] (N, 3, H, W) to HSV, every component in [0, 1]."
@@ -123,8 +126,11 @@ def hsv_to_rgb(x:torch.Tensor)->torch.Tensor:
     f = lambda n: v - v * s * torch.clamp(torch.minimum(k(n), 4 - k(n)), 0, 1)
     return torch.stack([f(5), f(3), f(1)], 1)
 
+
+# %% ../nbs/50_augment.ipynb #93f5ed99
 class ColorJitter(Augmentation):
     "MoCo v2 colour jitter (brightness, contrast, saturation, hue in random order) with probability `p`; grayscale."
+    # saturation and hue need RGB: on other channel counts only brightness, contrast and grayscale apply
     name = 'color'
     def __init__(self, p:float=0.8, brightness:float=0.4, contrast:float=0.4, saturation:float=0.4, hue:float=0.1,
                  grayscale_p:float=0.2):
@@ -141,11 +147,11 @@ class ColorJitter(Augmentation):
     def _op(self, j, x, p):
         if j == 0: return (x * _bcast(p['brightness'], x)).clamp(0, 1)
         if j == 1:
-            m = _gray(x).mean((1, 2, 3), keepdim=True)
+            m = grayscale(x).mean((1, 2, 3), keepdim=True)
             return (m + (x - m) * _bcast(p['contrast'], x)).clamp(0, 1)
         if x.shape[1] != 3: return x
         if j == 2:
-            g = _gray(x)
+            g = grayscale(x)
             return (g + (x - g) * _bcast(p['saturation'], x)).clamp(0, 1)
         hsv = rgb_to_hsv(x)
         hsv = torch.cat([(hsv[:, :1] + _bcast(p['hue'], x)) % 1., hsv[:, 1:]], 1)
@@ -158,8 +164,9 @@ class ColorJitter(Augmentation):
                 sel = _bcast((params['order'][:, pos] == j) & params['jitter'], x).bool()
                 out = torch.where(sel, self._op(j, y, params), out)
             y = out
-        if x.shape[1] == 3: y = torch.where(_bcast(params['gray'], x).bool(), _gray(y).expand_as(y), y)
+        if x.shape[1] > 1: y = torch.where(_bcast(params['gray'], x).bool(), grayscale(y).expand_as(y), y)
         return y
+
 
 # %% ../nbs/50_augment.ipynb #cf56620b
 class RandomRotation(Augmentation):

@@ -120,9 +120,11 @@ def build_parser()->argparse.ArgumentParser:
     for name, kw in _DATA_OPTIONS.items(): own.add_argument(name, **kw)
     pre.add_argument('--out', required=True,
                      help='output directory for config.json, checkpoint.pt, metrics.json and views.png')
-    pre.add_argument('--resume', action='store_true',
+    pre.add_argument('--resume', nargs='?', const='yes', choices=('yes', 'auto'), metavar='auto',
                      help='continue the run in --out from its checkpoint (its options come from the checkpoint; '
-                          'only --epochs and --device may be given)')
+                          'only --epochs and --device may be given). --resume auto: continue when --out holds the '
+                          'checkpoint of the run these options describe, start it otherwise (one command line for '
+                          'the first start and every restart, e.g. under torchrun --max-restarts)')
     pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}',
                      help='run the kNN monitor after every epoch (default: true)')
     pre.add_argument('--no-progress', action='store_true', help='hide progress bars')
@@ -169,12 +171,56 @@ def _data_from_args(args, given:dict)->str|None:
     own = {k: getattr(args, k, None) for k in ('split', 'labels', 'rate', 'window', 'hop', 'test_fraction')}
     own = {k: v for k, v in own.items() if v is not None}
     if not own: return None
-    if args.resume:
+    if args.resume == 'yes':
         raise InputError("When resuming, the data come from the checkpoint; drop "
                          + ', '.join('--' + k.replace('_', '-') for k in own) + ".")
     return data_spec(given.get('data', PretrainConfig().data), **own)
 
 # %% ../nbs/60_cli.ipynb #9623f0de
+def _same_run(ck:Path, given:dict)->bool:
+    "Whether `ck` is the checkpoint of the run the options `given` describe (`--resume auto`); False if none."
+    if not ck.exists(): return False
+    saved = PretrainConfig.from_dict(load_checkpoint(ck)['config']).flat()
+    asked = PretrainConfig(**given).validate().flat()
+    diff = [f"--{k.replace('_', '-')} {saved[k]!r} there, {asked[k]!r} here" for k in saved
+            if k not in ('epochs', 'device') and saved[k] != asked.get(k)]
+    if diff:
+        raise InputError(f"{ck.parent} holds a run with other options ({'; '.join(diff[:4])}), so --resume auto will "
+                         "not continue it. Give the options it was started with, or choose another --out.")
+    return True
+
+def _resumed(ck:Path, given:dict, explicit:bool, progress:bool)->Pretrainer:
+    "The trainer of the run in `ck`, restored to continue (only --epochs and --device may change)."
+    if not ck.exists():
+        raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
+    extra = sorted(set(given) - {'epochs', 'device'})
+    if explicit and extra:
+        raise InputError("When resuming, the options come from the checkpoint; only --epochs and --device may be "
+                         "given, not " + ', '.join('--' + k.replace('_', '-') for k in extra) + ".")
+    trainer = Pretrainer.from_checkpoint(ck, out_dir=ck.parent, progress=progress, device=given.get('device'))
+    if 'epochs' in given: trainer.config.epochs = given['epochs']
+    if is_main_process():
+        was = getattr(trainer, '_written_by', world_size())
+        procs = f" (written by {was} processes, continued on {world_size()})" if was != world_size() else ''
+        print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, of {trainer.config.epochs} "
+              f"epochs{procs}.", file=sys.stderr)
+    return trainer
+
+def _started(out:Path, given:dict, progress:bool)->Pretrainer:
+    "A new run into `out` (refused if `out` holds one)."
+    if (out / 'checkpoint.pt').exists() or (out / 'metrics.json').exists():
+        raise InputError(f"{out} already holds a run. Pass --resume to continue it (or --resume auto to continue it "
+                         "whenever it is there), or choose another --out.")
+    cfg = PretrainConfig(**given).validate()
+    trainer = Pretrainer(cfg, data=load_dataset(cfg.data), out_dir=out, progress=progress)
+    if is_main_process():
+        procs = f", {world_size()} processes" if world_size() > 1 else ''
+        n = len(trainer.data.train_x)
+        print(f"Pretraining on {trainer.data.name} ({n} {trainer.data.modality} examples, {trainer.device}"
+              f"{procs}); writing to {out}/", file=sys.stderr)
+    return trainer
+
+# %% ../nbs/60_cli.ipynb #f704a098
 def pretrain(args)->dict:
     "Run `viewexplore pretrain`; returns the metrics it wrote."
     out = Path(args.out)
@@ -184,29 +230,9 @@ def pretrain(args)->dict:
     names = [k for k, _, _ in PretrainConfig.options()]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if (spec := _data_from_args(args, given)) is not None: given['data'] = spec
-    if args.resume:
-        if not ck.exists():
-            raise InputError(f"--resume was given but {ck} does not exist; drop --resume to start a new run.")
-        extra = sorted(set(given) - {'epochs', 'device'})
-        if extra:
-            raise InputError("When resuming, the options come from the checkpoint; only --epochs and --device may be "
-                             "given, not " + ', '.join('--' + k.replace('_', '-') for k in extra) + ".")
-        trainer = Pretrainer.from_checkpoint(ck, out_dir=out, progress=progress, device=given.get('device'))
-        if 'epochs' in given: trainer.config.epochs = given['epochs']
-        if is_main_process():
-            print(f"Resuming {ck} at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}, "
-                  f"of {trainer.config.epochs} epochs.", file=sys.stderr)
-    else:
-        if ck.exists() or (out / 'metrics.json').exists():
-            raise InputError(f"{out} already holds a run. Pass --resume to continue it, or choose another --out.")
-        cfg = PretrainConfig(**given).validate()
-        data = load_dataset(cfg.data)
-        trainer = Pretrainer(cfg, data=data, out_dir=out, progress=progress)
-        if is_main_process():
-            procs = f", {world_size()} processes" if world_size() > 1 else ''
-            n = len(trainer.data.train_x)
-            print(f"Pretraining on {trainer.data.name} ({n} {trainer.data.modality} examples, {trainer.device}"
-                  f"{procs}); writing to {out}/", file=sys.stderr)
+    if args.resume == 'yes' or (args.resume == 'auto' and _same_run(ck, given)):
+        trainer = _resumed(ck, given, args.resume == 'yes', progress)
+    else: trainer = _started(out, given, progress)
     if args.knn_every_epoch: trainer.callbacks.append(knn_monitor)
     trainer.fit()
     if trainer.epoch == 0: trainer.save_checkpoint()  # a 0-epoch run (the untrained baseline) leaves one too

@@ -35,6 +35,12 @@ class ViewConfig:
     num_res_blocks:int=3 # viewmaker residual blocks
     viewmaker_width:int=32 # viewmaker base width (paper: 32)
     mode:str='alternating' # alternating (paper: two passes per batch) or simultaneous (one pass, gradient reversal)
+    # alternating mode: the viewmaker takes its turn on every k-th step only (1: every step, the paper's game;
+    # larger k is cheaper: see benchmarks/RESULTS.md, 'A cheaper game')
+    viewmaker_every:int=1
+    # images: clamp viewmaker and noise views to [0, 1] (REFERENCE: an optional step; the authors' CIFAR-10
+    # configs did not clamp); speech and sensor inputs are never clamped
+    clamp_views:bool=True
     # speech/sensors: std of Gaussian noise (z-score units) added to the spectral-masking ('expert') views
     mask_noise:float=0.
     # images: expert and crop+flip views for the whole batch at once on its device (batched), or per example
@@ -209,11 +215,18 @@ def validate(self:PretrainConfig)->PretrainConfig:
             raise InputError(f"{k}={getattr(self, k)!r} is not one of: {', '.join(allowed)}.")
     for k in ('epochs', 'probe_epochs'):
         if getattr(self, k) < 0: raise InputError(f"{k} must be >= 0, got {getattr(self, k)}.")
-    for k in ('batch_size', 'embedding_dim', 'viewmaker_width', 'num_negatives', 'probe_batch_size', 'knn_k'):
+    for k in ('batch_size', 'embedding_dim', 'viewmaker_width', 'num_negatives', 'probe_batch_size', 'knn_k',
+              'viewmaker_every'):
         if getattr(self, k) < 1: raise InputError(f"{k} must be >= 1, got {getattr(self, k)}.")
     for k in ('temperature', 'encoder_lr', 'viewmaker_lr', 'probe_lr', 'knn_temperature', 'distortion_budget'):
         v = getattr(self, k)
         if not _finite_positive(v): raise InputError(f"{k} must be a finite number > 0, got {v!r}.")
+    if self.viewmaker_every > 1 and self.mode == 'simultaneous':
+        raise InputError(f"viewmaker_every={self.viewmaker_every} applies to the alternating mode; the simultaneous "
+                         "mode updates both players in one pass on every step.")
+    if self.batch_size < 2 and self.method == 'pairs' and self.objective == 'simclr':
+        raise InputError(f"batch_size={self.batch_size}: SimCLR's negatives are the other examples of the batch, so "
+                         "a batch needs at least 2 (the paper: 256 for images, 128 for speech and sensors).")
     m = self.mask_noise
     if not (isinstance(m, (int, float)) and math.isfinite(m) and m >= 0):
         raise InputError(f"mask_noise must be a finite number >= 0, got {m!r}.")

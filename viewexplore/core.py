@@ -6,7 +6,7 @@ Docs: https://viewexplore.github.io/viewexplore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #04d59876
 from __future__ import annotations
-import math, os, random, warnings
+import math, os, pickle, random, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,8 +16,7 @@ import torch.distributed as dist
 __all__ = ['ViewexploreError', 'InputError', 'DataNotFoundError', 'CheckpointError', 'NonFiniteLossError', 'check_budget',
            'check_batch', 'check_finite', 'default_device', 'seed_everything', 'rng_state', 'set_rng_state',
            'is_distributed', 'world_size', 'rank', 'is_main_process', 'init_distributed', 'gather', 'all_reduce_sum',
-           'shard', 'average_gradients', 'average_buffers', 'broadcast_module', 'any_process', 'gather_objects',
-           'load_checkpoint']
+           'shard', 'data_parallel', 'average_buffers', 'gather_objects', 'run_on_main', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #99d70142
 class ViewexploreError(Exception):
@@ -33,7 +32,7 @@ class CheckpointError(ViewexploreError, RuntimeError):
     "A checkpoint that cannot be read or does not fit the model it is loaded into."
 
 class NonFiniteLossError(ViewexploreError, FloatingPointError):
-    "Training produced a NaN or infinite loss; the last good checkpoint is kept."
+    "Training produced a NaN or infinite loss (or weights); the last good checkpoint is kept."
 
 # %% ../nbs/00_core.ipynb #0f4f7257
 def check_budget(distortion_budget, # the requested mean |delta| per element
@@ -83,14 +82,30 @@ def check_finite(x, name:str='input'):
     return x
 
 # %% ../nbs/00_core.ipynb #66ce0492
+def _available(kind:str)->bool:
+    "Whether this PyTorch can run on devices of type `kind` here ('cpu', 'cuda', 'mps', 'xpu', ...)."
+    if kind in ('cpu', 'meta'): return True
+    if kind == 'mps': return torch.backends.mps.is_available()
+    check = getattr(getattr(torch, kind, None), 'is_available', None)
+    return bool(check and check())
+
 def default_device(device:str|torch.device|None=None)->torch.device:
-    "`device` if given ('auto' or None picks CUDA when available, else CPU)."
+    "`device` if given ('auto' or None picks CUDA when available, else CPU); `InputError` if it is not here."
     if device is None or str(device) == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    dev = torch.device(device)
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(f"Unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N (N counts from 0).") from None
     if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise InputError("device='cuda' was requested but PyTorch sees no CUDA GPU; use --device cpu or auto.")
+        raise InputError(f"device={str(device)!r} was requested but PyTorch sees no CUDA GPU; use --device cpu or "
+                         "auto.")
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise InputError(f"device={str(device)!r} was requested but PyTorch sees {torch.cuda.device_count()} CUDA "
+                         f"GPU(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
+    if not _available(dev.type):
+        raise InputError(f"device={str(device)!r}: this PyTorch cannot use {dev.type} devices here; use cpu or auto.")
     return dev
 
+# %% ../nbs/00_core.ipynb #b440f42f
 def seed_everything(seed:int):
     "Seed Python's, NumPy's and PyTorch's random number generators."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
@@ -106,11 +121,17 @@ def rng_state()->dict:
     return state
 
 def set_rng_state(state:dict):
-    "Restore the generators from `rng_state()`."
+    "Restore the generators from `rng_state()`; of a CUDA state saved on more GPUs than this machine has, what applies."
     v, st, gauss = state['python']; random.setstate((v, tuple(st), gauss))
     n = state['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
     torch.set_rng_state(state['torch'])
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    saved = list(state.get('cuda', []))
+    gpus = torch.cuda.device_count() if saved and torch.cuda.is_available() else 0
+    for i, s in enumerate(saved[:gpus]): torch.cuda.set_rng_state(s, i)
+    if len(saved) > gpus:
+        kept = f"GPUs 0 to {gpus - 1} get theirs back" if gpus else "only the CPU's random numbers are restored"
+        warnings.warn(f"The saved random state covers {len(saved)} CUDA GPU(s) and this machine has {gpus}: {kept}, "
+                      "so the continued run draws other random numbers than an uninterrupted one would.")
 
 # %% ../nbs/00_core.ipynb #b175f7b4
 def is_distributed()->bool: return dist.is_available() and dist.is_initialized()
@@ -141,46 +162,25 @@ def init_distributed(device:str|torch.device|None='auto', # 'auto', 'cpu', 'cuda
     return dev
 
 # %% ../nbs/00_core.ipynb #80647ff1
-class _Gather(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.n = x.shape[0]
-        x = x.contiguous()  # collectives need the default layout (channels-last tensors are not)
-        out = [torch.empty_like(x) for _ in range(world_size())]
-        dist.all_gather(out, x)
-        return torch.cat(out)
-    @staticmethod
-    def backward(ctx, g):
-        g = g.contiguous()
-        dist.all_reduce(g)
-        return g[rank() * ctx.n:(rank() + 1) * ctx.n]
+try:  # PyTorch's functional collectives are differentiable since all_gather_single exists
+    from torch.distributed import _functional_collectives as _fc
+    _fc.all_gather_single
+except (ImportError, AttributeError): _fc = None  # older PyTorch: torch.distributed.nn's collectives
 
 def gather(x:torch.Tensor)->torch.Tensor:
     "Concatenate `x` (same shape on every process) along dim 0 from all processes, keeping gradients; identity alone."
-    if not is_distributed() or world_size() == 1: return x
-    if not x.requires_grad:
-        x = x.contiguous()
-        out = [torch.empty_like(x) for _ in range(world_size())]
-        dist.all_gather(out, x)
-        return torch.cat(out)
-    return _Gather.apply(x)
-
-class _AllReduceSum(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = x.clone()
-        dist.all_reduce(y)
-        return y
-    @staticmethod
-    def backward(ctx, g):
-        g = g.clone()
-        dist.all_reduce(g)
-        return g
+    if world_size() == 1: return x
+    x = x.contiguous()  # collectives need the default layout (channels-last tensors are not)
+    if _fc is not None: return _fc.wait_tensor(_fc.all_gather_single(x, 0, dist.group.WORLD))
+    import torch.distributed.nn.functional as dnn
+    return torch.cat(dnn.all_gather(x))
 
 def all_reduce_sum(x:torch.Tensor)->torch.Tensor:
     "The sum of `x` over all processes, on every process, keeping gradients; identity alone."
-    if not is_distributed() or world_size() == 1: return x
-    return _AllReduceSum.apply(x)
+    if world_size() == 1: return x
+    if _fc is not None: return _fc.wait_tensor(_fc.all_reduce(x.contiguous(), 'sum', dist.group.WORLD))
+    import torch.distributed.nn.functional as dnn
+    return dnn.all_reduce(x)
 
 def shard(x:torch.Tensor)->torch.Tensor:
     "This process's contiguous share of `x` along dim 0 (its length must divide by the number of processes)."
@@ -192,58 +192,66 @@ def shard(x:torch.Tensor)->torch.Tensor:
     return x[rank() * k:(rank() + 1) * k]
 
 # %% ../nbs/00_core.ipynb #8f442a28
-def _flat_all_reduce(tensors:list[torch.Tensor], scale:float):
-    if not tensors: return
-    flat = torch.cat([t.reshape(-1) for t in tensors])
-    dist.all_reduce(flat)
-    flat.mul_(scale)
-    torch._foreach_copy_(tensors, [f.view_as(t) for f, t in zip(flat.split([t.numel() for t in tensors]), tensors)])
+class _Parameters(torch.nn.Module):
+    "What `DistributedDataParallel` wraps for one optimiser: its parameters, and a forward that passes a loss through."
+    def __init__(self, params):
+        super().__init__()
+        self.params = torch.nn.ParameterList(params)
+    def forward(self, loss:torch.Tensor)->torch.Tensor: return loss
 
-@torch.no_grad()
-def average_gradients(params)->None:
-    "Average the `.grad` of `params` over all processes (no-op with one process)."
-    if not is_distributed() or world_size() == 1: return
-    grads = [p.grad for p in params if p.grad is not None]
-    for dtype in {g.dtype for g in grads}:
-        _flat_all_reduce([g for g in grads if g.dtype == dtype], 1 / world_size())
+def data_parallel(params, # the parameters of one optimiser
+                 )->torch.nn.Module|None:
+    "`DistributedDataParallel` over `params`; a loss passed through it before `backward()` averages their gradients."
+    params = [p for p in params if p.requires_grad]
+    if world_size() == 1 or not params: return None  # one process: no wrapper, no cost
+    from torch.nn.parallel import DistributedDataParallel
+    return DistributedDataParallel(_Parameters(params))
 
 @torch.no_grad()
 def average_buffers(module:torch.nn.Module, names=('running_mean', 'running_var'))->None:
     "Average `module`'s floating-point buffers called `names` (BatchNorm's running statistics) over all processes."
-    if not is_distributed() or world_size() == 1: return
+    if world_size() == 1: return
     bufs = [b for n, b in module.named_buffers() if n.rsplit('.', 1)[-1] in names and b.is_floating_point()]
-    _flat_all_reduce(bufs, 1 / world_size())
-
-@torch.no_grad()
-def broadcast_module(module:torch.nn.Module)->None:
-    "Copy the main process's parameters and buffers into every other process's `module`."
-    if not is_distributed() or world_size() == 1: return
-    for t in list(module.parameters()) + list(module.buffers()):
-        c = t.data.contiguous()  # channels-last weights are not contiguous in the default layout
-        dist.broadcast(c, 0)
-        if c.data_ptr() != t.data.data_ptr(): t.data.copy_(c)
+    if not bufs: return
+    flat = torch.cat([b.reshape(-1) for b in bufs])
+    dist.all_reduce(flat)
+    flat.div_(world_size())
+    torch._foreach_copy_(bufs, [f.view_as(b) for f, b in zip(flat.split([b.numel() for b in bufs]), bufs)])
 
 # %% ../nbs/00_core.ipynb #d6d5170e
-_CONTROL = {}
-
-def _control_group():
-    if dist.get_backend() == 'gloo': return None
-    if 'group' not in _CONTROL: _CONTROL['group'] = dist.new_group(backend='gloo')
-    return _CONTROL['group']
-
-def any_process(*flags:bool)->list[bool]:
-    "For each flag, whether it is true on at least one process (the flags themselves with one process)."
-    if not is_distributed() or world_size() == 1: return [bool(f) for f in flags]
-    t = torch.tensor([float(bool(f)) for f in flags])
-    dist.all_reduce(t, op=dist.ReduceOp.MAX, group=_control_group())
-    return [bool(v) for v in t.tolist()]
-
 def gather_objects(obj)->list:
     "A list with every process's `obj` (picklable), in rank order; `[obj]` with one process."
-    if not is_distributed() or world_size() == 1: return [obj]
+    if world_size() == 1: return [obj]
     out = [None] * world_size()
-    dist.all_gather_object(out, obj, group=_control_group())
+    dist.all_gather_object(out, obj)
     return out
+
+_POSTED = [0]  # how many outcomes this process has posted or read (the same count on every process)
+
+def run_on_main(fn, # what only the main process does: evaluate, write a file
+                *args, # positional arguments of `fn`
+                timeout_minutes:float=60., # how long the other processes wait for it
+                **kwargs, # keyword arguments of `fn`
+               ):
+    "`fn(*args, **kwargs)` on the main process; every process returns its result or raises its error (call on all)."
+    if world_size() == 1: return fn(*args, **kwargs)
+    from datetime import timedelta
+    store = dist.distributed_c10d._get_default_store()
+    _POSTED[0] += 1  # a key of its own for every call, and for every attempt of a restarted run
+    key = f"viewexplore/run_on_main/{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/{_POSTED[0]}"
+    if not is_main_process():
+        store.wait([key], timedelta(minutes=timeout_minutes))
+        kind, value = pickle.loads(store.get(key))
+        if kind == 'error': raise value
+        return value
+    try: value = fn(*args, **kwargs)
+    except BaseException as e:
+        try: pickle.loads(blob := pickle.dumps(('error', e)))  # the others must be able to raise it too
+        except Exception: blob = pickle.dumps(('error', RuntimeError(f"{type(e).__name__}: {e}")))
+        store.set(key, blob)
+        raise
+    store.set(key, pickle.dumps(('ok', value)))
+    return value
 
 # %% ../nbs/00_core.ipynb #7e9a4c2f
 def load_checkpoint(path, map_location='cpu')->dict:

@@ -91,41 +91,43 @@ def linear_probe(encoder:Encoder, # the frozen encoder
     test_f = embed(encoder, data.test_x, features)
     train_f = embed(encoder, data.train_x, features) if viewmaker is None else None
     dim, nc = test_f.shape[1], data.num_classes
-    torch.manual_seed(seed)
-    clf = nn.Linear(dim, nc).to(dev)
-    opt = torch.optim.SGD(clf.parameters(), lr=lr, momentum=momentum)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(round(m * epochs))) for m in milestones], 0.1)
-    y_tr = data.train_y
-    if viewmaker is not None:
-        vm_was_training = viewmaker.training
-        viewmaker.eval()
-    history = []
-    try:
-        for ep in tqdm(range(epochs), desc='linear probe', disable=not progress, leave=False):
-            perm = torch.randperm(len(y_tr), generator=g)
-            tot, n = 0., 0
-            for i in range(0, len(perm), batch_size):
-                j = perm[i:i + batch_size]
-                if train_f is not None: f = train_f[j].to(dev)
-                else: f = embed(encoder, data.train_x[j], features, views=viewmaker).to(dev)
-                loss = F.cross_entropy(clf(f), y_tr[j].to(dev))
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                tot += loss.item() * len(j)
-                n += len(j)
-            sched.step()
-            history.append(tot / n)
-    finally:
-        if viewmaker is not None: viewmaker.train(vm_was_training)
-    with torch.no_grad():
-        test_acc = 100. * (clf(test_f.to(dev)).argmax(1).cpu() == data.test_y).float().mean().item()
-        tf = train_f if train_f is not None else embed(encoder, data.train_x, features)
-        train_acc = 100. * (clf(tf.to(dev)).argmax(1).cpu() == y_tr).float().mean().item()
-    res = dict(test_accuracy=test_acc, train_accuracy=train_acc, loss_history=history, epochs=epochs,
-               with_views=viewmaker is not None, features=features)
-    if return_classifier: res['classifier'] = clf.eval()
-    return res
+    cuda = [dev] if dev.type == 'cuda' else []
+    with torch.random.fork_rng(devices=cuda):  # seeded here; the caller's random numbers stay as they were
+        torch.manual_seed(seed)
+        clf = nn.Linear(dim, nc).to(dev)
+        opt = torch.optim.SGD(clf.parameters(), lr=lr, momentum=momentum)
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, int(round(m * epochs))) for m in milestones], 0.1)
+        y_tr = data.train_y
+        if viewmaker is not None:
+            vm_was_training = viewmaker.training
+            viewmaker.eval()
+        history = []
+        try:
+            for ep in tqdm(range(epochs), desc='linear probe', disable=not progress, leave=False):
+                perm = torch.randperm(len(y_tr), generator=g)
+                tot, n = 0., 0
+                for i in range(0, len(perm), batch_size):
+                    j = perm[i:i + batch_size]
+                    if train_f is not None: f = train_f[j].to(dev)
+                    else: f = embed(encoder, data.train_x[j], features, views=viewmaker).to(dev)
+                    loss = F.cross_entropy(clf(f), y_tr[j].to(dev))
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    tot += loss.item() * len(j)
+                    n += len(j)
+                sched.step()
+                history.append(tot / n)
+        finally:
+            if viewmaker is not None: viewmaker.train(vm_was_training)
+        with torch.no_grad():
+            test_acc = 100. * (clf(test_f.to(dev)).argmax(1).cpu() == data.test_y).float().mean().item()
+            tf = train_f if train_f is not None else embed(encoder, data.train_x, features)
+            train_acc = 100. * (clf(tf.to(dev)).argmax(1).cpu() == y_tr).float().mean().item()
+        res = dict(test_accuracy=test_acc, train_accuracy=train_acc, loss_history=history, epochs=epochs,
+                   with_views=viewmaker is not None, features=features)
+        if return_classifier: res['classifier'] = clf.eval()
+        return res
 
 # %% ../nbs/40_evaluate.ipynb #a0814b34
 def evaluation_data(data):

@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import InputError, gather
+from .core import InputError, gather, world_size
 
 # %% auto #0
 __all__ = ['SIMCLR_VARIANTS', 'nt_xent', 'reference_simclr_loss', 'SimCLRLoss', 'MemoryBank', 'instdisc_loss', 'InstDiscLoss']
@@ -20,6 +20,10 @@ def _check_pair(z1, z2):
     if z1.ndim != 2 or z1.shape != z2.shape:
         raise InputError(f"Expected two embedding batches of the same shape (N, dim), got {tuple(z1.shape)} and "
                          f"{tuple(z2.shape)}.")
+    if z1.shape[0] < 2:
+        raise InputError("A contrastive batch of one example has no negatives (SimCLR contrasts each example with the "
+                         "others of the batch), so the loss would be 0 whatever the encoder does. Use a batch of at "
+                         "least 2 (the paper: 256 for images).")
 
 def nt_xent(z1:torch.Tensor, # embeddings of view 1, (N, dim)
             z2:torch.Tensor, # embeddings of view 2, (N, dim)
@@ -55,7 +59,9 @@ class SimCLRLoss(nn.Module):
             raise InputError(f"Unknown SimCLR variant {variant!r}; choose {' or '.join(SIMCLR_VARIANTS)}.")
         self.temperature, self.variant = temperature, variant
     def forward(self, z1, z2, index=None):
-        z1, z2 = gather(z1), gather(z2)
+        if world_size() > 1:  # every process's embeddings of both views, in one collective
+            z = gather(torch.stack([z1, z2], 1))
+            z1, z2 = z[:, 0], z[:, 1]
         f = nt_xent if self.variant == 'ntxent' else reference_simclr_loss
         return f(z1, z2, self.temperature)
 

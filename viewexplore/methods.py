@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib, copy, warnings
 import torch
 import torch.nn as nn
-from .core import InputError, world_size, shard, average_gradients
+from fastcore.basics import patch
+from .core import InputError, world_size, shard, data_parallel
 from .config import PretrainConfig
 from .data import ImageDataset, to_float
 from .views import make_views, CombinedViews, VIEWS_WITH_BUDGET
@@ -72,6 +73,8 @@ class Method(nn.Module):
         self.optimizers:dict = {}
         self.amp, self._device = False, torch.device('cpu')
         self.generator = torch.Generator().manual_seed(config.seed)
+        self.steps_done = 0  # training steps taken (saved): when the viewmaker's turn is due
+        self._replicas:dict = {}  # optimiser name -> its DistributedDataParallel (several processes only)
 
     def __setattr__(self, name, value):
         # `viewmaker` is a reference to a module registered elsewhere (usually inside `views`): keep it out of the
@@ -96,67 +99,104 @@ class Method(nn.Module):
         "Train on the batch `x` (examples `idx`); return the loss tensor."
         raise NotImplementedError
 
-    def train_inputs(self, data:ImageDataset)->torch.Tensor:
-        "The tensor the trainer draws batches from (the training images; raw signals for time-domain views)."
-        return data.train_x
+    def encoder_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The encoder's move in a game with a viewmaker (methods that have one define it); returns the loss."
+        raise NotImplementedError(f"{type(self).__name__} does not split its step into turns.")
 
-    def compile_targets(self)->list[nn.Module]:
-        "The modules whose forward `--compile` compiles."
-        return [self.encoder]
+    def viewmaker_turn(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+        "The viewmaker's move: ascend the loss with the encoder frozen (methods with a viewmaker define it)."
+        raise NotImplementedError(f"{type(self).__name__} does not split its step into turns.")
 
-    def compile(self):
-        "What `--compile` does: compile the forward of every `compile_targets()` module in place."
-        for m in self.compile_targets(): m.compile()
+    def end_step(self):
+        "What follows both turns of a step (MoCo: enqueue the keys); nothing by default."
 
-    def describe(self)->str:
-        "What the views are, in a few words (figure titles)."
-        return f"{self.config.method} views"
+    def viewmaker_due(self)->bool:
+        "Whether this step includes the viewmaker's turn (every `viewmaker_every`-th step; always by default)."
+        return self.viewmaker is not None and self.steps_done % self.config.viewmaker_every == 0
 
-    def figure_views(self, data:ImageDataset, n:int=4)->tuple[nn.Module, torch.Tensor, bool]:
-        "A view function, `n` test inputs for it, and whether pictures should show the perturbation (views - input)."
-        x = to_float(data.test_x[:n]).to(self._device)
-        return self.views, x, self.viewmaker is not None
+# %% ../nbs/31_methods.ipynb #f595499c
+@patch
+def train_inputs(self:Method, data:ImageDataset)->torch.Tensor:
+    "The tensor the trainer draws batches from (the training images; raw signals for time-domain views)."
+    return data.train_x
 
-    # ----- helpers for training_step ------------------------------------------------------------------------
-    def setup(self, device:torch.device, amp:bool=False):
-        "Called by the trainer: where the method runs and whether it runs under bf16 autocast."
-        if self.viewmaker is not None and not any(m is self.viewmaker for m in self.modules()):
-            raise InputError(f"{type(self).__name__}.viewmaker is not part of the method's modules, so it would not be "
-                             "saved; make it part of `views` (or another submodule) as well.")
-        self._device, self.amp = torch.device(device), amp
-        state = self.generator.get_state()
-        self.generator = torch.Generator(device=self._device)
-        self.generator.set_state(state) if self._device.type == 'cpu' else self.generator.manual_seed(self.config.seed)
-        return self
+@patch
+def compile_targets(self:Method)->list[nn.Module]:
+    "The modules whose forward `--compile` compiles."
+    return [self.encoder]
 
-    def autocast(self):
-        "bf16 autocast when the trainer asked for it (a no-op otherwise)."
-        return torch.autocast(self._device.type, dtype=torch.bfloat16, enabled=self.amp)
+@patch
+def compile(self:Method):
+    "What `--compile` does: compile the forward of every `compile_targets()` module in place."
+    for m in self.compile_targets(): m.compile()
 
-    def optimize(self, loss:torch.Tensor, *names:str):
-        "Zero the named optimisers' gradients, back-propagate `loss`, average gradients over processes, step."
-        opts = [self.optimizers[n] for n in names]
-        for o in opts: o.zero_grad(set_to_none=True)
-        loss.backward()
-        for o in opts:
-            average_gradients([p for g in o.param_groups for p in g['params']])
-            o.step()
+@patch
+def describe(self:Method)->str:
+    "What the views are, in a few words (figure titles)."
+    return f"{self.config.method} views"
 
-    @contextlib.contextmanager
-    def frozen(self, module:nn.Module):
-        "Compute no parameter gradients for `module` inside the block (gradients still flow through it)."
-        was = [p.requires_grad for p in module.parameters()]
-        module.requires_grad_(False)
-        try: yield module
-        finally:
-            for p, w in zip(module.parameters(), was): p.requires_grad_(w)
+@patch
+def figure_views(self:Method, data:ImageDataset, n:int=4)->tuple[nn.Module, torch.Tensor, bool]:
+    "A view function, `n` test inputs for it, and whether pictures should show the perturbation (views - input)."
+    x = to_float(data.test_x[:n]).to(self._device)
+    return self.views, x, self.viewmaker is not None
 
-    def get_extra_state(self): return dict(generator=self.generator.get_state())
-    def set_extra_state(self, state):
-        try: self.generator.set_state(state['generator'].cpu())
-        except RuntimeError:  # saved on another kind of device: the shared random numbers start afresh
-            warnings.warn("The checkpoint's shared generator was saved on another kind of device; it is reseeded.")
-            self.generator.manual_seed(self.config.seed)
+# %% ../nbs/31_methods.ipynb #9d9410c2
+@patch
+def setup(self:Method, device:torch.device, amp:bool=False):
+    "Called by the trainer: where the method runs and whether it runs under bf16 autocast."
+    if self.viewmaker is not None and not any(m is self.viewmaker for m in self.modules()):
+        raise InputError(f"{type(self).__name__}.viewmaker is not part of the method's modules, so it would not be "
+                         "saved; make it part of `views` (or another submodule) as well.")
+    self._device, self.amp = torch.device(device), amp
+    state = self.generator.get_state()
+    self.generator = torch.Generator(device=self._device)
+    self.generator.set_state(state) if self._device.type == 'cpu' else self.generator.manual_seed(self.config.seed)
+    return self
+
+@patch
+def autocast(self:Method):
+    "bf16 autocast when the trainer asked for it (a no-op otherwise)."
+    return torch.autocast(self._device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+@patch
+@contextlib.contextmanager
+def frozen(self:Method, module:nn.Module):
+    "Compute no parameter gradients for `module` inside the block (gradients still flow through it)."
+    was = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try: yield module
+    finally:
+        for p, w in zip(module.parameters(), was): p.requires_grad_(w)
+
+@patch
+def distribute(self:Method):
+    "Wrap each optimiser's parameters in `DistributedDataParallel` (several processes only; the trainer calls it)."
+    params = {k: [p for g in o.param_groups for p in g['params']] for k, o in self.optimizers.items()}
+    self._replicas = {k: r for k, ps in params.items() if (r := data_parallel(ps)) is not None}
+    return self
+
+@patch
+def optimize(self:Method, loss:torch.Tensor, *names:str):
+    "Zero the named optimisers' gradients, back-propagate `loss` (averaging their gradients over processes), step."
+    opts = [self.optimizers[n] for n in names]
+    for o in opts: o.zero_grad(set_to_none=True)
+    for n in names:
+        if n in self._replicas: loss = self._replicas[n](loss)  # DDP: the next backward averages n's gradients
+    loss.backward()
+    for o in opts: o.step()
+
+# %% ../nbs/31_methods.ipynb #56e66b5a
+@patch
+def get_extra_state(self:Method): return dict(generator=self.generator.get_state(), steps_done=self.steps_done)
+
+@patch
+def set_extra_state(self:Method, state):
+    self.steps_done = int(state.get('steps_done', 0))  # checkpoints before viewmaker_every: the count is moot
+    try: self.generator.set_state(state['generator'].cpu())
+    except RuntimeError:  # saved on another kind of device: the shared random numbers start afresh
+        warnings.warn("The checkpoint's shared generator was saved on another kind of device; it is reseeded.")
+        self.generator.manual_seed(self.config.seed)
 
 # %% ../nbs/31_methods.ipynb #925a901b
 def build_method(config:PretrainConfig, data:ImageDataset)->Method:
@@ -181,7 +221,8 @@ def pair_views(config:PretrainConfig, data:ImageDataset)->tuple[nn.Module, Viewm
     "The view function of `config.views` for `data` (images or spectrograms), and the viewmaker inside it."
     cfg, d = config, data
     args = (d.channels, d.image_size, cfg.distortion_budget, cfg.num_res_blocks, cfg.viewmaker_width)
-    if d.modality == 'image': return make_views(cfg.views, *args, expert_backend=cfg.expert_backend)
+    if d.modality == 'image':
+        return make_views(cfg.views, *args, clamp=cfg.clamp_views, expert_backend=cfg.expert_backend)
     if cfg.views in ('cropflip', 'cropflip+viewmaker'):
         raise InputError(f"cropflip views are for images; for {d.name} use viewmaker, expert (spectral masking), "
                          "noise, combined or waveform.")
@@ -248,75 +289,96 @@ class PairsMethod(Method):
         if reverse: v1, v2 = grad_reverse(v1), grad_reverse(v2)
         return self.encoder(v1), self.encoder(v2)
 
-    def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
-        learn_views = self.viewmaker is not None
-        if learn_views and self.config.mode == 'simultaneous':  # one pass: the viewmaker ascends through grad_reverse
-            with self.autocast(): z1, z2 = self.two_views(x, reverse=True)
-            loss = self.contrastive_loss(z1, z2, idx)
-            self.optimize(loss, 'encoder', 'viewmaker')
-        else:
-            with self.autocast():
-                with torch.no_grad(): v1, v2 = self.views(x), self.views(x)
-                z1, z2 = self.encoder(v1), self.encoder(v2)
-            loss = self.contrastive_loss(z1, z2, idx)
-            self.optimize(loss, 'encoder')
-            if learn_views:  # the viewmaker's turn: fresh views through the updated encoder, ascend the loss
-                with self.frozen(self.encoder):
-                    with self.autocast(): w1, w2 = self.two_views(x)
-                    self.optimize(-self.contrastive_loss(w1, w2, idx), 'viewmaker')
+# %% ../nbs/31_methods.ipynb #51c3c7a5
+@patch
+def encoder_turn(self:PairsMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    "The encoder's move: two views made without gradient, one SGD step down the loss; returns the loss."
+    with self.autocast():
+        with torch.no_grad(): v1, v2 = self.views(x), self.views(x)
+        z1, z2 = self.encoder(v1), self.encoder(v2)
+    loss = self.contrastive_loss(z1, z2, idx)
+    self.optimize(loss, 'encoder')
+    if hasattr(self, 'memory'): self.memory.update(idx, z1.detach().float(), self.config.bank_momentum)
+    return loss.detach()
+
+@patch
+def viewmaker_turn(self:PairsMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    "The viewmaker's move: two fresh views through the frozen encoder, one Adam step up the loss; returns it."
+    with self.frozen(self.encoder):
+        with self.autocast(): w1, w2 = self.two_views(x)
+        loss = self.contrastive_loss(w1, w2, idx)
+        self.optimize(-loss, 'viewmaker')
+    return loss.detach()
+
+@patch
+def training_step(self:PairsMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    if self.viewmaker is not None and self.config.mode == 'simultaneous':  # one pass: ascent through grad_reverse
+        with self.autocast(): z1, z2 = self.two_views(x, reverse=True)
+        loss = self.contrastive_loss(z1, z2, idx)
+        self.optimize(loss, 'encoder', 'viewmaker')
         if hasattr(self, 'memory'): self.memory.update(idx, z1.detach().float(), self.config.bank_momentum)
-        return loss.detach()
+        loss = loss.detach()
+    else:  # the paper's alternating game: the encoder's turn, then the viewmaker's through the updated encoder
+        loss = self.encoder_turn(x, idx)
+        if self.viewmaker_due(): self.viewmaker_turn(x, idx)
+    self.steps_done += 1
+    return loss
 
 # %% ../nbs/31_methods.ipynb #bacd8d79
 def _names(s:str)->list[str]: return [n.strip() for n in (s or '').split(',') if n.strip()]
 
+def _check_moco_options(c:PretrainConfig, data:ImageDataset):
+    "Raise `InputError` for MoCo / LooC options that cannot work with `data`."
+    if data.modality != 'image':
+        raise InputError(f"--method {c.method} uses image augmentations; for {data.name} use --method pairs.")
+    heads, base, shared = _names(c.augment), _names(c.base_augment), _names(c.shared_augment)
+    base_ok = [n for n in AUGMENT_ORDER if n != 'viewmaker']
+    bad = [n for n in heads if n not in HEAD_AUGMENTATIONS] + [n for n in base if n not in base_ok]
+    if bad: raise InputError(f"Unknown augmentations {bad}: --augment takes {', '.join(HEAD_AUGMENTATIONS)}; "
+                             f"--base-augment takes {', '.join(base_ok)}.")
+    if len(set(heads + base)) != len(heads + base):
+        raise InputError(f"An augmentation is named twice in --augment {c.augment!r} / --base-augment "
+                         f"{c.base_augment!r}.")
+    if c.method != 'moco' and not heads:
+        raise InputError(f"{c.method} needs at least one augmentation in --augment ({', '.join(HEAD_AUGMENTATIONS)}).")
+    if [n for n in shared if n not in heads + base]:
+        raise InputError(f"--shared-augment {c.shared_augment!r} names augmentations that are not used.")
+    if c.add_one and not c.method.startswith('looc'):
+        raise InputError("--add-one is an ablation of looc / looc++ only.")
+    for k in ('color_p', 'rotation_p', 'texture_p'):
+        if not 0 <= getattr(c, k) <= 1: raise InputError(f"{k} must be a probability in [0, 1], got {getattr(c, k)}.")
+    if not 0 < c.crop_min_scale <= 1: raise InputError(f"crop_min_scale must be in (0, 1], got {c.crop_min_scale}.")
+    if not 0 <= c.moco_momentum < 1: raise InputError(f"moco_momentum must be in [0, 1), got {c.moco_momentum}.")
+    if not c.moco_temperature > 0: raise InputError(f"moco_temperature must be > 0, got {c.moco_temperature}.")
+    if c.queue_size < c.batch_size:
+        raise InputError(f"queue_size ({c.queue_size}) must be at least the batch size ({c.batch_size}).")
+    if c.bn_splits < 1 or c.batch_size % c.bn_splits:
+        raise InputError(f"batch_size ({c.batch_size}) must be divisible by bn_splits ({c.bn_splits}); change one of "
+                         "them.")
+    if c.bn_splits > 1 and c.bn_splits % world_size():
+        raise InputError(f"bn_splits ({c.bn_splits}) must be divisible by the number of processes ({world_size()}).")
+    if c.bn_splits > 1 and c.sync_batchnorm:
+        raise InputError(f"--sync-batchnorm synchronises plain BatchNorm, and bn_splits={c.bn_splits} already draws "
+                         "BatchNorm statistics from groups of the global batch (shuffling BN); use --bn-splits 1 with "
+                         "--sync-batchnorm, or leave --sync-batchnorm out.")
+    size = data.image_size
+    if 'rotation' in heads + base and size[0] != size[1]:
+        raise InputError(f"Rotation needs square images; {data.name} has {size[0]}x{size[1]}. Leave 'rotation' out "
+                         "of --augment.")
+
+# %% ../nbs/31_methods.ipynb #2c93ed2d
 @register_method(*LOOC_METHODS)
 class MoCoMethod(Method):
     "MoCo v2, MoCo++, LooC and LooC++ (Xiao et al., 2021): query and key encoders, one queue per embedding space."
     @classmethod
-    def check_config(cls, c:PretrainConfig, data:ImageDataset):
-        if data.modality != 'image':
-            raise InputError(f"--method {c.method} uses image augmentations; for {data.name} use --method pairs.")
-        heads, base, shared = _names(c.augment), _names(c.base_augment), _names(c.shared_augment)
-        base_ok = [n for n in AUGMENT_ORDER if n != 'viewmaker']
-        bad = [n for n in heads if n not in HEAD_AUGMENTATIONS] + [n for n in base if n not in base_ok]
-        if bad: raise InputError(f"Unknown augmentations {bad}: --augment takes {', '.join(HEAD_AUGMENTATIONS)}; "
-                                 f"--base-augment takes {', '.join(base_ok)}.")
-        if len(set(heads + base)) != len(heads + base):
-            raise InputError(f"An augmentation is named twice in --augment {c.augment!r} / --base-augment "
-                             f"{c.base_augment!r}.")
-        if c.method != 'moco' and not heads:
-            raise InputError(f"{c.method} needs at least one augmentation in --augment "
-                             f"({', '.join(HEAD_AUGMENTATIONS)}).")
-        if [n for n in shared if n not in heads + base]:
-            raise InputError(f"--shared-augment {c.shared_augment!r} names augmentations that are not used.")
-        if c.add_one and not c.method.startswith('looc'):
-            raise InputError("--add-one is an ablation of looc / looc++ only.")
-        for k in ('color_p', 'rotation_p', 'texture_p'):
-            if not 0 <= getattr(c, k) <= 1:
-                raise InputError(f"{k} must be a probability in [0, 1], got {getattr(c, k)}.")
-        if not 0 < c.crop_min_scale <= 1: raise InputError(f"crop_min_scale must be in (0, 1], got {c.crop_min_scale}.")
-        if not 0 <= c.moco_momentum < 1: raise InputError(f"moco_momentum must be in [0, 1), got {c.moco_momentum}.")
-        if not c.moco_temperature > 0: raise InputError(f"moco_temperature must be > 0, got {c.moco_temperature}.")
-        if c.queue_size < c.batch_size:
-            raise InputError(f"queue_size ({c.queue_size}) must be at least the batch size ({c.batch_size}).")
-        if c.bn_splits < 1 or c.batch_size % c.bn_splits:
-            raise InputError(f"batch_size ({c.batch_size}) must be divisible by bn_splits ({c.bn_splits}); change "
-                             "one of them.")
-        if c.bn_splits > 1 and c.bn_splits % world_size():
-            raise InputError(f"bn_splits ({c.bn_splits}) must be divisible by the number of processes "
-                             f"({world_size()}).")
-        size = data.image_size
-        if 'rotation' in heads + base and size[0] != size[1]:
-            raise InputError(f"Rotation needs square images; {data.name} has {size[0]}x{size[1]}. "
-                             "Leave 'rotation' out of --augment.")
+    def check_config(cls, c:PretrainConfig, data:ImageDataset): _check_moco_options(c, data)
 
     def __init__(self, config:PretrainConfig, data:ImageDataset):
         super().__init__(config, data)
         c = config
         heads, base = _names(c.augment), _names(c.base_augment)
         if 'viewmaker' in heads:
-            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=True,
+            self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=c.clamp_views,
                                        width=c.viewmaker_width)
         pipe = build_pipeline(base + heads, data.channels, self.viewmaker, (c.crop_min_scale, 1.), c.color_p,
                               c.rotation_p, c.texture_p, c.texture_method)
@@ -346,25 +408,49 @@ class MoCoMethod(Method):
                               extra.float() if extra is not None else None, mask)
         return loss, per, pos.detach()
 
-    def training_step(self, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
-        vm, mode = self.viewmaker, self.config.mode
+# %% ../nbs/31_methods.ipynb #603a1d17
+@patch
+def encoder_turn(self:MoCoMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    "The encoder's move: views without gradient, one SGD step, the key encoder's momentum update; returns the loss."
+    self.key_encoder.train()
+    with self.autocast():
+        with torch.no_grad(): q, keys = self.views.pairs(x)
+        loss, _, pos = self.contrastive_loss(q, keys)
+    self.optimize(loss, 'encoder')
+    update_momentum(self.key_encoder, self.encoder, self.config.moco_momentum)
+    self._keys = pos  # enqueued by end_step, after the viewmaker's turn has seen the queue the encoder saw
+    return loss.detach()
+
+@patch
+def viewmaker_turn(self:MoCoMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    "The viewmaker's move: fresh views through the updated, frozen encoders, one Adam step up the loss."
+    with self.frozen(self.encoder):
+        with self.autocast():
+            q, keys = self.views.pairs(x)
+            loss, _, _ = self.contrastive_loss(q, keys, key_grad=True)
+        self.optimize(-loss, 'viewmaker')
+    return loss.detach()
+
+@patch
+def end_step(self:MoCoMethod):
+    "Enqueue the keys of the encoder's turn (once both players have moved)."
+    keys = self.__dict__.pop('_keys', None)
+    if keys is not None: self.queues.enqueue(keys)
+
+@patch
+def training_step(self:MoCoMethod, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
+    if self.viewmaker is not None and self.config.mode == 'simultaneous':
         self.key_encoder.train()
-        if vm is not None and mode == 'simultaneous':
-            with self.autocast():
-                q, keys = self.views.pairs(x)
-                loss, _, pos = self.contrastive_loss(grad_reverse(q), [grad_reverse(k) for k in keys], key_grad=True)
-            self.optimize(loss, 'encoder', 'viewmaker')
-        else:
-            with self.autocast():
-                with torch.no_grad(): q, keys = self.views.pairs(x)
-                loss, _, pos = self.contrastive_loss(q, keys)
-            self.optimize(loss, 'encoder')
+        with self.autocast():
+            q, keys = self.views.pairs(x)
+            loss, _, pos = self.contrastive_loss(grad_reverse(q), [grad_reverse(k) for k in keys], key_grad=True)
+        self.optimize(loss, 'encoder', 'viewmaker')
         update_momentum(self.key_encoder, self.encoder, self.config.moco_momentum)
         self.queues.enqueue(pos)
-        if vm is not None and mode == 'alternating':  # the viewmaker ascends the loss through the updated encoders
-            with self.frozen(self.encoder):
-                with self.autocast():
-                    q, keys = self.views.pairs(x)
-                    vm_loss, _, _ = self.contrastive_loss(q, keys, key_grad=True)
-                self.optimize(-vm_loss, 'viewmaker')
-        return loss.detach()
+        loss = loss.detach()
+    else:
+        loss = self.encoder_turn(x, idx)
+        if self.viewmaker_due(): self.viewmaker_turn(x, idx)  # against the queue as the encoder saw it
+        self.end_step()
+    self.steps_done += 1
+    return loss

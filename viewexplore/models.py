@@ -124,6 +124,10 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
 def sync_batchnorm(module:nn.Module)->nn.Module:
     "Replace every plain `BatchNorm2d` in `module` (in place) by a `GlobalBatchNorm2d` with the same state."
     for name, child in module.named_children():
+        other = type(child) not in (nn.BatchNorm2d, GlobalBatchNorm2d)
+        if isinstance(child, nn.modules.batchnorm._BatchNorm) and other:
+            raise InputError(f"sync_batchnorm cannot synchronise a {type(child).__name__} ({name}); only plain "
+                             "BatchNorm2d can be (with --method moco or looc: --bn-splits 1).")
         if type(child) is nn.BatchNorm2d:
             new = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
                                     child.track_running_stats)

@@ -24,7 +24,7 @@ class PushApartMethod(Method):
     "SimCLR on viewmaker views, where the viewmaker only pushes each image's two views apart (no negatives)."
     def __init__(self, config, data):
         super().__init__(config, data)
-        c, images = config, data.modality == 'image'
+        c, images = config, data.modality == 'image' and config.clamp_views
         self.encoder = build_encoder(c.encoder, data.channels, c.embedding_dim, data.mean, data.std)
         self.views = self.viewmaker = Viewmaker(data.channels, c.distortion_budget, c.num_res_blocks, clamp=images,
                                                 width=c.viewmaker_width)

@@ -13,10 +13,8 @@ import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import (InputError, NonFiniteLossError, CheckpointError, seed_everything, rng_state, check_finite,
-                              check_budget,
-                              set_rng_state, load_checkpoint, is_main_process,
-                              world_size, rank, is_distributed, init_distributed, shard, average_buffers,
-                              broadcast_module, any_process, gather_objects)
+                              check_budget, set_rng_state, load_checkpoint, is_main_process, world_size, rank,
+                              init_distributed, shard, average_buffers, gather_objects, run_on_main)
 from .storage import atomic_save, atomic_write_text
 from .data import ImageDataset, load_dataset, to_float
 from .models import sync_batchnorm
@@ -49,8 +47,10 @@ def _check_compiler(device:torch.device):
     raise InputError("--compile on a CPU needs a C++ compiler (torch.compile generates C++ code), and none was found "
                      "(g++, c++, clang++ or $CXX). Install one (e.g. apt-get install g++) or drop --compile.")
 
+# %% ../nbs/32_train.ipynb #9877e4a5
 class Pretrainer:
     "Self-supervised pretraining of any registered method, on one process or many."
+    evaluation_minutes:float = 60.  # with several processes: how long the others wait for the epoch's callbacks
     def __init__(self,
                  config:PretrainConfig, # what to train and how
                  data:ImageDataset|None=None, # training data (default: load `config.data`)
@@ -74,15 +74,15 @@ class Pretrainer:
         self.channels_last = cuda if config.channels_last is None else config.channels_last
         self.log_every = log_every or (25 if cuda else 1)
         self.method = build_method(config, data)
-        if config.sync_batchnorm: sync_batchnorm(self.method.encoder)
+        if config.sync_batchnorm: sync_batchnorm(self.method)  # every encoder: MoCo's key encoder as well
         self.method.to(self.device)
         if self.channels_last: self.method.to(memory_format=torch.channels_last)
         self.method.setup(self.device, self.amp)
-        broadcast_module(self.method)  # every process starts from the main process's weights
         self.optimizers = self.method.optimizers = self.method.configure_optimizers()
         if config.compile:
             _check_compiler(self.device)
             self.method.compile()
+        self.method.distribute()  # several processes: DDP per optimiser (which also copies rank 0's weights)
         self.train_x = self.method.train_inputs(data).to(self.device)
         # images are uint8 and cannot hold NaN; speech and sensor signals are floats
         if data.modality != 'image': check_finite(self.train_x, f"The training data of {data.name}")
@@ -111,15 +111,14 @@ def _batch(self:Pretrainer, idx:torch.Tensor)->torch.Tensor:
 def train_step(self:Pretrainer, x:torch.Tensor, idx:torch.Tensor)->torch.Tensor:
     "One training step on the batch `x` (examples `idx`); returns the loss (a tensor, not synchronised)."
     self.method.train()
-    loss = self.method.training_step(x, idx.to(self.device))
-    average_buffers(self.method)
-    return loss
+    return self.method.training_step(x, idx.to(self.device))
 
 # %% ../nbs/32_train.ipynb #6e025929
 @patch
 def state_dict(self:Pretrainer)->dict:
     "Everything needed to continue this run exactly (call it on every process: it gathers their RNG states)."
     d = self.data
+    average_buffers(self.method)  # several processes: every process's BatchNorm statistics (a no-op alone)
     return dict(format=CHECKPOINT_FORMAT, version=viewexplore.__version__, config=asdict(self.config),
                 epoch=self.epoch, step_in_epoch=self.step_in_epoch, global_step=self.global_step, history=self.history,
                 world_size=world_size(),
@@ -157,20 +156,32 @@ def load_state_dict(self:Pretrainer, ck:dict):
     set_rng_state(states[min(rank(), len(states) - 1)])
     if len(states) != world_size() and rank() >= len(states): seed_everything(self.config.seed + 7919 * rank())
 
+# %% ../nbs/32_train.ipynb #deb0699d
+@patch
+def _write_checkpoint(self:Pretrainer, state:dict, path:Path)->Path:
+    "Write `state` to `path` atomically, unless its weights are not finite (the main process)."
+    floats = [(k, v) for k, v in state['method'].items() if torch.is_tensor(v) and v.is_floating_point()]
+    finite = torch.stack([torch.isfinite(v).all().to(self.device) for _, v in floats]).tolist() if floats else []
+    kept = f"The previous checkpoint, {path}, is intact." if path.exists() else "No earlier checkpoint exists."
+    if not all(finite):
+        bad = [k for (k, _), ok in zip(floats, finite) if not ok]
+        raise NonFiniteLossError(f"After training step {self.global_step} the model holds NaN or infinite values "
+                                 f"({', '.join(bad[:3])}) although the loss was finite, so no checkpoint was written. "
+                                 f"{kept} Try a lower learning rate or distortion budget, or --precision fp32.")
+    try: atomic_save(state, path)
+    except OSError as e:
+        raise CheckpointError(f"Could not write the checkpoint to {path} ({e.strerror or e}). {kept} "
+                              "Free some space (or choose another --out) and resume.") from None
+    return path
+
 @patch
 def save_checkpoint(self:Pretrainer, path:str|Path|None=None)->Path|None:
-    "Write the checkpoint atomically (main process; call on every process); default `out_dir/checkpoint.pt`."
+    "Write the checkpoint atomically (call on every process); default `out_dir/checkpoint.pt`."
     path = Path(path) if path else (self.out_dir / 'checkpoint.pt' if self.out_dir else None)
     if path is None: return None
     state = self.state_dict()
     self._last_save = time.time()
-    if not is_main_process(): return None
-    try: atomic_save(state, path)
-    except OSError as e:
-        kept = f"The previous checkpoint, {path}, is intact." if path.exists() else "No earlier checkpoint exists."
-        raise CheckpointError(f"Could not write the checkpoint to {path} ({e.strerror or e}). {kept} "
-                              "Free some space (or choose another --out) and resume.") from None
-    return path
+    return run_on_main(self._write_checkpoint, state, path, timeout_minutes=self.evaluation_minutes)
 
 @patch(cls_method=True)
 def from_checkpoint(cls:Pretrainer, path, data:ImageDataset|None=None, out_dir=None, device:str|None=None,
@@ -184,8 +195,7 @@ def from_checkpoint(cls:Pretrainer, path, data:ImageDataset|None=None, out_dir=N
     tr = cls(cfg, data=data, out_dir=out_dir, **kwargs)
     if len(tr.data.train_x) != ck['data']['n_train']:
         raise CheckpointError(f"The checkpoint was trained on {ck['data']['n_train']} examples of "
-                              f"{ck['data']['name']!r}, "
-                              f"but the data now has {len(tr.data.train_x)}.")
+                              f"{ck['data']['name']!r}, but the data now has {len(tr.data.train_x)}.")
     tr.load_state_dict(ck)
     return tr
 
@@ -204,17 +214,19 @@ def _signals(self:Pretrainer):
         for s, h in old.items(): signal.signal(s, h)
 
 @patch
-def _check_loss(self:Pretrainer, total:torch.Tensor, count:int):
-    "The mean loss over the last `count` steps and every process; stop if it is not finite."
-    total = total.detach().clone()
-    if is_distributed(): torch.distributed.all_reduce(total)
+def _agree(self:Pretrainer, total:torch.Tensor, count:int, stop:bool=False, save:bool=False)->tuple[float, bool, bool]:
+    "The mean loss of the last `count` steps over every process, and whether any asks to stop or to save."
+    if world_size() > 1:  # one all-reduce: the loss sum and the two requests
+        t = torch.stack([total.detach().float(), total.new_tensor(float(stop)), total.new_tensor(float(save))])
+        torch.distributed.all_reduce(t)
+        total, stop, save = t[0], bool(t[1] > 0), bool(t[2] > 0)
     mean = (total / max(count * world_size(), 1)).item()
     if not math.isfinite(mean):
         where = f" The last good checkpoint, {self.out_dir / 'checkpoint.pt'}, was kept." if self.out_dir else ""
         raise NonFiniteLossError(f"The loss became {mean} at epoch {self.epoch + 1}, step {self.step_in_epoch}. "
                                  "Try a lower learning rate or distortion budget, or bf16 off (--precision fp32)."
                                  f"{where}")
-    return mean
+    return mean, stop, save
 
 @patch
 def _interrupted(self:Pretrainer, where:str):
@@ -229,13 +241,43 @@ def epoch_batches(self:Pretrainer)->list[torch.Tensor]:
     return _epoch_order(len(self.train_x), self.config.batch_size, self.config.seed, self.epoch)
 
 @patch
+def _run_callbacks(self:Pretrainer)->dict:
+    for cb in self.callbacks: cb(self)
+    return self.history[-1]
+
+@patch
 def _end_epoch(self:Pretrainer, loss:float, seconds:float, seen:int):
     "Close the epoch: its history entry, the next position, then the callbacks (main process), which may add to it."
     self.history.append(dict(epoch=self.epoch + 1, loss=loss, seconds=seconds,
                              images_per_second=seen / seconds if seconds > 0 else float('nan')))
     self.epoch += 1; self.step_in_epoch = 0
-    if is_main_process():
-        for cb in self.callbacks: cb(self)
+    average_buffers(self.method)  # the callbacks evaluate with every process's BatchNorm statistics
+    self.history[-1] = run_on_main(self._run_callbacks, timeout_minutes=self.evaluation_minutes)
+
+# %% ../nbs/32_train.ipynb #e3826283
+@patch
+def _train_epoch(self:Pretrainer, batches:list, epochs:int, max_steps:int|None)->tuple[float, int, int, bool]:
+    "Train the epoch's remaining batches: (loss sum, steps, examples, whether a signal asked to stop)."
+    main = is_main_process()
+    bar = tqdm(total=len(batches), initial=self.step_in_epoch, desc=f'epoch {self.epoch + 1}/{epochs}',
+               disable=not (self.progress and main), leave=False, dynamic_ncols=True)
+    total, count, seen, loss_sum, steps, stop = torch.zeros((), device=self.device), 0, 0, 0., 0, False
+    for idx in batches[self.step_in_epoch:]:
+        idx = shard(idx)
+        total += self.train_step(self._batch(idx), idx)
+        count += 1; seen += len(idx) * world_size()
+        self.step_in_epoch += 1; self.global_step += 1; self._steps_this_call += 1
+        bar.update(1)
+        limit = max_steps is not None and self._steps_this_call >= max_steps
+        if count >= self.log_every or self.step_in_epoch == len(batches) or limit:
+            due = main and time.time() - self._last_save > 60 * self.config.checkpoint_minutes
+            m, stop, due = self._agree(total, count, self._stop_signal is not None, due)
+            loss_sum += m * count; steps += count
+            bar.set_postfix(loss=f'{m:.4f}'); total.zero_(); count = 0
+            if (stop or limit or due) and self.step_in_epoch < len(batches): self.save_checkpoint()
+            if stop or limit: break
+    bar.close()
+    return loss_sum, steps, seen, stop
 
 @patch
 def fit(self:Pretrainer,
@@ -244,8 +286,7 @@ def fit(self:Pretrainer,
        )->list[dict]:
     "Train until `epochs` epochs are done; returns the per-epoch history."
     epochs = self.config.epochs if epochs is None else epochs
-    steps_this_call = 0
-    main = is_main_process()
+    self._steps_this_call, main = 0, is_main_process()
     written_by = getattr(self, '_written_by', world_size())
     if written_by != world_size() and self.epoch < epochs and main:
         warnings.warn(f"The checkpoint was written by {written_by} process(es) and training continues on "
@@ -255,39 +296,15 @@ def fit(self:Pretrainer,
         atomic_write_text(json.dumps(asdict(self.config), indent=2), self.out_dir / 'config.json')
     with self._signals():
         while self.epoch < epochs:
-            batches = self.epoch_batches()
-            bar = tqdm(total=len(batches), initial=self.step_in_epoch, desc=f'epoch {self.epoch + 1}/{epochs}',
-                       disable=not (self.progress and main), leave=False, dynamic_ncols=True)
-            total, count, seen, t0 = torch.zeros((), device=self.device), 0, 0, time.time()
-            ep_total, ep_count, stop = 0., 0, False
-            for idx in batches[self.step_in_epoch:]:
-                idx = shard(idx)
-                loss = self.train_step(self._batch(idx), idx)
-                total += loss
-                count += 1
-                seen += len(idx) * world_size()
-                self.step_in_epoch += 1; self.global_step += 1; steps_this_call += 1
-                bar.update(1)
-                if count >= self.log_every or self.step_in_epoch == len(batches):
-                    m = self._check_loss(total, count)
-                    ep_total += m * count; ep_count += count
-                    bar.set_postfix(loss=f'{m:.4f}'); total.zero_(); count = 0
-                due = main and time.time() - self._last_save > 60 * self.config.checkpoint_minutes
-                asked = self._stop_signal is not None or (max_steps is not None and steps_this_call >= max_steps)
-                stop, due = any_process(asked, due)
-                if stop or due:
-                    if count: self._check_loss(total, count)
-                    self.save_checkpoint()
-                if stop: break
-            bar.close()
-            if self.step_in_epoch < len(batches):  # stopped mid-epoch
-                if max_steps is None or steps_this_call < max_steps or self._stop_signal is not None:
-                    raise self._interrupted(f"at epoch {self.epoch + 1}, step {self.step_in_epoch}")
+            batches, t0 = self.epoch_batches(), time.time()
+            loss_sum, steps, seen, stop = self._train_epoch(batches, epochs, max_steps)
+            if self.step_in_epoch < len(batches):  # stopped mid-epoch (its checkpoint is written)
+                if stop: raise self._interrupted(f"at epoch {self.epoch + 1}, step {self.step_in_epoch}")
                 return self.history
-            self._end_epoch(ep_total / max(ep_count, 1), time.time() - t0, seen)
+            self._end_epoch(loss_sum / max(steps, 1), time.time() - t0, seen)
             self.save_checkpoint()
-            if any_process(self._stop_signal is not None)[0]: raise self._interrupted(f"after epoch {self.epoch}")
-            if max_steps is not None and steps_this_call >= max_steps: break
+            if stop: raise self._interrupted(f"after epoch {self.epoch}")
+            if max_steps is not None and self._steps_this_call >= max_steps: break
     return self.history
 
 # %% ../nbs/32_train.ipynb #e9f5032a
@@ -320,7 +337,7 @@ def step(self:Pretrainer,
         idx = shard(batches[self.step_in_epoch])
         with self._recording_losses() as losses:
             loss = self.train_step(self._batch(idx), idx)
-        value = self._check_loss(loss, 1)
+        value = self._agree(loss, 1)[0]
         self.step_in_epoch += 1; self.global_step += 1
         dt = time.time() - t0
         acc['loss'] += value; acc['count'] += 1; acc['seen'] += len(idx) * world_size(); acc['seconds'] += dt

@@ -38,6 +38,9 @@ class ExpertViews(nn.Module):
         if backend not in EXPERT_BACKENDS:
             raise InputError(f"backend must be one of {', '.join(EXPERT_BACKENDS)}, got {backend!r}.")
         self.backend = backend
+        if backend == 'torchvision' and channels not in (1, 3):
+            raise InputError(f"The torchvision backend's colour jitter and grayscale take 1 or 3 channels, not "
+                             f"{channels}; use backend='batched' (--expert-backend batched), which takes any count.")
         augs = []
         if crop_scale is not None: augs.append(RandomResizedCrop(crop_scale))
         if flip: augs.append(RandomFlip())
