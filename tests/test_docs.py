@@ -162,6 +162,17 @@ def test_pages_show_no_directive_nor_imports_cell(site):
     assert len(nbs) >= 15
     assert not problems, '\n'.join(problems)
 
+def test_scoreboard_page_in_the_navigation(site):
+    """The scoreboard (docs/pages/scoreboard.md, written by `benchmarks/scoreboard.py table`) is a page of its own, in
+    every page's navigation after the course, and its links to notebooks point at their pages."""
+    src = ROOT / 'docs' / 'pages' / 'scoreboard.md'
+    if not src.exists(): pytest.skip("no docs/pages/scoreboard.md yet: `python benchmarks/scoreboard.py table` writes it")
+    assert (site / 'scoreboard.html').exists()
+    for page in ('index.html', 'glossary.html'):
+        nav = re.findall(r'<a[^>]*href="([^"]+)"[^>]*>\s*(?:<[^>]+>\s*)*([^<]*?)\s*<', (site / page).read_text(encoding='utf-8'))
+        assert ('scoreboard.html', 'Scoreboard') in nav, f"{page}: no 'Scoreboard' link in the navigation"
+    assert not re.findall(r'href="(?![a-z]+:)[^"]*\.ipynb', (site / 'scoreboard.html').read_text(encoding='utf-8'))
+
 def test_api_pages_document_every_public_name(site):
     "Every module's notebook page has a show_doc (signature and parameter table) for each public function and class."
     mods = lessons()

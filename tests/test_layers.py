@@ -25,7 +25,8 @@ LAYERS = [
     ('config', ['config']),
     ('methods', ['methods', 'looc', 'push_apart', 'divmaker', 'hard_views']),
     ('train', ['train']),
-    ('runs and evaluation', ['runs', 'evaluate', 'evaluations']),
+    ('runs and evaluation', ['runs', 'evaluate', 'task_probes', 'few_shot', 'retrieval', 'corruptions',
+                             'head_contributions', 'evaluations', 'examples']),
     ('figures, widgets and command line', ['figures', 'widgets', 'widgets.*', 'cli', '__main__']),
 ]
 # siblings in a layer that must not import each other either: a SignalDataset belongs to neither speech nor sensors

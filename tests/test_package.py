@@ -30,6 +30,9 @@ def test_wheel_contents_and_metadata(dist):
     mods = {p.name for p in (ROOT / 'viewexplore').glob('*.py')}
     assert {f'viewexplore/{m}' for m in mods} <= names, "every generated module is in the wheel"
     assert 'viewexplore/assets/fashion_mnist_mini.npz' in names and 'viewexplore/assets/FASHION_MNIST_LICENSE.txt' in names
+    from viewexplore.examples import EXAMPLE_RUNS   # the shipped example runs (nbs/37_examples), and not much more
+    assert {f'viewexplore/assets/example-{n}.pt' for n in EXAMPLE_RUNS} <= names
+    assert dist['wheel'].stat().st_size < 14e6, f"the wheel is {dist['wheel'].stat().st_size / 1e6:.1f} MB"
     info = next(n for n in names if n.endswith('.dist-info/METADATA'))
     meta = Parser().parsestr(z.read(info).decode())
     assert meta['Name'] == 'viewexplore' and meta['Version'] == viewexplore.__version__
@@ -53,7 +56,9 @@ def test_sdist_carries_the_sources(dist):
     for f in ['LICENSE', 'CHANGELOG.md', 'README.md', 'Makefile', 'mkdocs.yml', 'nbs/10_viewmaker.ipynb', 'tests/test_cli.py',
               'scripts/check-sync', 'scripts/docs', 'docs/hooks.py']:
         assert f'{base}/{f}' in names, f
-    assert not [n for n in names if n.endswith('.pt') or '/runs/' in n]
+    shipped = lambda n: '/viewexplore/assets/example-' in n   # the example runs the package ships; no other checkpoint
+    assert not [n for n in names if (n.endswith('.pt') and not shipped(n)) or '/runs/' in n]
+    assert any(shipped(n) for n in names)
 
 @pytest.mark.slow
 def test_wheel_installs_and_runs_offline(dist, tmp_path):

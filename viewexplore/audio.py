@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 from .core import InputError, DataNotFoundError
 from .storage import cache_dir, data_roots, extract_once, is_archive
 from .splits import holdout_per_class
@@ -175,7 +176,7 @@ class LogMelSpectrogram(nn.Module):
     def extra_repr(self): return (f"sample_rate={self.sample_rate}, n_mels={self.n_mels}, n_frames={self.n_frames}, "
                                   f"hop_length={self.hop_length}, win_length={self.win_length}, n_fft={self.n_fft}")
 
-# %% ../nbs/05_audio.ipynb #4020d573
+# %% ../nbs/05_audio.ipynb #aacf61ca
 FSDD_PATTERN = r'(?P<label>\d+)_(?P<speaker>[^_/\\]+)_(?P<index>\d+)\.wav$'
 
 def fit_length(a:np.ndarray, # one signal (L,)
@@ -214,6 +215,7 @@ def _read_label_csv(csv_path:Path, root:Path)->list[tuple]:
     if not rows: raise InputError(f"{csv_path} lists no files; expected rows filename,label[,speaker].")
     return rows
 
+# %% ../nbs/05_audio.ipynb #b67412ac
 def _label_files(path:Path, labels)->list[tuple]:
     "(file, label, speaker, index) for each recording in `path`, read as `labels` says."
     if isinstance(labels, (str, os.PathLike)) and str(labels).lower().endswith('.csv'):
@@ -254,6 +256,7 @@ def _label_files(path:Path, labels)->list[tuple]:
     if not out: raise DataNotFoundError(f"No recordings in {path} were given a label.")
     return out
 
+# %% ../nbs/05_audio.ipynb #2ec03e20
 def _classes(names)->list[str]:
     "Sorted distinct names, numerically if they are all whole numbers."
     u = sorted(set(names))
@@ -284,6 +287,7 @@ def _test_mask(split, entries, y, test_fraction, seed)->torch.Tensor:
         return torch.tensor([e[2] in want for e in entries], dtype=torch.bool)
     raise InputError(f"Unknown split {split!r}: use 'random', 'fsdd', 'speaker:NAME' (or 'speaker:A,B') or a function.")
 
+# %% ../nbs/05_audio.ipynb #b4660da9
 def load_wav_folder(path, # folder of .wav files (searched recursively)
                     labels=None, # None (class folders), a regex with (?P<label>), a function of the path, or a .csv
                     split='random', # 'random', 'fsdd', 'speaker:NAME[,NAME]' or a function of the path -> is test
@@ -353,7 +357,7 @@ def load_fsdd(root=None, # the archive, or a folder holding it or recordings/ (d
         "recordings/ folder) on a machine with internet, then pass root=... or set VIEWEXPLORE_FSDD (or "
         "VIEWEXPLORE_DATA) to the folder or archive.")
 
-# %% ../nbs/05_audio.ipynb #a80e1e30
+# %% ../nbs/05_audio.ipynb #db625098
 def time_warp(x:torch.Tensor, # signals (B, C, L)
               speed:torch.Tensor, # (B,) playback speed: 1.1 is 10% faster and higher
               shift:torch.Tensor # (B,) delay in samples (negative: earlier); may be fractional
@@ -369,6 +373,7 @@ def time_warp(x:torch.Tensor, # signals (B, C, L)
         return torch.gather(x, 2, i.clamp(0, L - 1)[:, None].expand(B, C, L))*ok
     return at(i0)*(1 - w) + at(i0 + 1)*w
 
+# %% ../nbs/05_audio.ipynb #bcb55d49
 class WaveformViews(nn.Module):
     "Time-domain views of waveforms (speed, time shift, gain, noise), returned as z-scored spectrograms."
     def __init__(self, transform:nn.Module, # waveforms -> features, e.g. a dataset's `transform`
@@ -402,32 +407,34 @@ class WaveformViews(nn.Module):
         on = torch.rand(B, device=x.device) < self.p
         return torch.where(on, lo + (hi - lo)*torch.rand(B, device=x.device), torch.zeros(B, device=x.device)), on
 
-    def augment(self, x:torch.Tensor # waveforms (B, C, L)
-               )->torch.Tensor:
-        "The changed waveforms, same shape."
-        if not isinstance(x, torch.Tensor) or x.ndim != 3 or not x.is_floating_point():
-            raise InputError(f"WaveformViews expects float waveforms (batch, channels, samples), e.g. a dataset's "
-                             "train_raw; "
-                             f"got {getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}.")
-        B = x.shape[0]; x = x.float()
-        if self.speed is not None or self.max_shift:
-            sp, sh = torch.zeros(B, device=x.device), torch.zeros(B, device=x.device)
-            if self.speed is not None: sp, _ = self._draw(B, self.speed[0] - 1, self.speed[1] - 1, x)
-            if self.max_shift:
-                s = self.max_shift*self.sample_rate
-                sh, _ = self._draw(B, -s, s, x)
-            x = time_warp(x, 1 + sp, sh.round())
-        if self.gain_db:
-            g, _ = self._draw(B, -self.gain_db, self.gain_db, x)
-            x = x*(10**(g/20))[:, None, None]
-        if self.snr_db is not None:
-            snr, on = self._draw(B, *self.snr_db, x)
-            rms = x.pow(2).mean((1, 2), keepdim=True).sqrt()
-            x = x + torch.randn_like(x)*rms*(10**(-snr/20))[:, None, None]*on[:, None, None]
-        return x
-
     def forward(self, x:torch.Tensor # waveforms (B, C, L)
                )->torch.Tensor:
         "One view of every waveform, as z-scored spectrograms (B, C, F, T)."
         f = self.transform.to(x.device)(self.augment(x))
         return (f - self.norm_mean.to(f.device))/self.norm_std.to(f.device)
+
+# %% ../nbs/05_audio.ipynb #6f0952b6
+@patch
+def augment(self:WaveformViews, x:torch.Tensor # waveforms (B, C, L)
+           )->torch.Tensor:
+    "The changed waveforms, same shape."
+    if not isinstance(x, torch.Tensor) or x.ndim != 3 or not x.is_floating_point():
+        raise InputError(f"WaveformViews expects float waveforms (batch, channels, samples), e.g. a dataset's "
+                         "train_raw; "
+                         f"got {getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}.")
+    B = x.shape[0]; x = x.float()
+    if self.speed is not None or self.max_shift:
+        sp, sh = torch.zeros(B, device=x.device), torch.zeros(B, device=x.device)
+        if self.speed is not None: sp, _ = self._draw(B, self.speed[0] - 1, self.speed[1] - 1, x)
+        if self.max_shift:
+            s = self.max_shift*self.sample_rate
+            sh, _ = self._draw(B, -s, s, x)
+        x = time_warp(x, 1 + sp, sh.round())
+    if self.gain_db:
+        g, _ = self._draw(B, -self.gain_db, self.gain_db, x)
+        x = x*(10**(g/20))[:, None, None]
+    if self.snr_db is not None:
+        snr, on = self._draw(B, *self.snr_db, x)
+        rms = x.pow(2).mean((1, 2), keepdim=True).sqrt()
+        x = x + torch.randn_like(x)*rms*(10**(-snr/20))[:, None, None]*on[:, None, None]
+    return x

@@ -111,7 +111,7 @@ def _hapt(split, root): return load_hapt(root, **_signal_split('hapt', split, 's
                    "12 activities, the paper's subject split"})
 def _pamap2(split, root): return load_pamap2(split or root)
 
-# %% ../nbs/09_data.ipynb #83ead93e
+# %% ../nbs/09_data.ipynb #0b083830
 DATA_OPTIONS = {
     'images': {'test_fraction': float, 'seed': int},
     'wav': {'labels': str, 'split': str, 'test_fraction': float, 'seed': int},
@@ -134,6 +134,7 @@ def data_kind(path # a file or folder
     if not _has_files(p, IMAGE_EXTENSIONS) and any(p.glob('*.csv')): return 'sensors'
     return 'images'
 
+# %% ../nbs/09_data.ipynb #0d8b12da
 def parse_data_spec(spec:str # 'PATH', 'KIND:PATH' or either with '?key=value&...' options
                    )->tuple[str|None, str, dict]:
     "(kind or None, path, options) of a data string; the options are converted to their types."

@@ -53,7 +53,7 @@ def show_image(ax, # the matplotlib axes to draw on
                img:torch.Tensor, # one example (C, H, W): an image in [0, 1], or a signal's spectrograms
                modality:str|None=None, # 'image', 'speech', 'sensor' (`data.modality`) or 'signal'; None: guessed
               ):
-    "Draw one example on `ax`: an image as it is, a signal as a heat map of its channels' mean."
+    "Draw one example on `ax` pixel for pixel: an image as it is, a signal as a heat map of its channels' mean."
     if modality not in (None, 'image', 'speech', 'sensor', 'signal'):
         raise InputError(f"modality must be 'image', 'speech', 'sensor', 'signal' or None, got {modality!r}.")
     img = img.detach().float().cpu()
@@ -61,9 +61,10 @@ def show_image(ax, # the matplotlib axes to draw on
         looks_like_image = img.shape[0] in (1, 3) and img.min() >= -0.01 and img.max() <= 1.01
         modality = 'image' if looks_like_image else 'signal'
     if modality != 'image':
-        ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto')  # z-scores
-    elif img.shape[0] == 3: ax.imshow(img.permute(1, 2, 0).clamp(0, 1).numpy())
-    else: ax.imshow(img.mean(0).numpy(), cmap='gray', vmin=0, vmax=1)   # one channel (any other count: their mean)
+        ax.imshow(img.mean(0).numpy(), cmap='magma', origin='lower', vmin=-2.5, vmax=2.5, aspect='auto',
+                  interpolation='nearest')  # z-scores
+    elif img.shape[0] == 3: ax.imshow(img.permute(1, 2, 0).clamp(0, 1).numpy(), interpolation='nearest')
+    else: ax.imshow(img.mean(0).numpy(), cmap='gray', vmin=0, vmax=1, interpolation='nearest')   # or the channels' mean
     ax.set_xticks([])
     ax.set_yticks([])
 

@@ -28,7 +28,7 @@ __all__ = ['FASHION_MNIST_CLASSES', 'IMAGE_EXTENSIONS', 'CIFAR10_CLASSES', 'Imag
            'load_fashion_mnist', 'make_fashion_mnist_mini', 'load_fashion_mnist_mini', 'check_image_size',
            'load_image_folder', 'load_cifar10', 'make_corners', 'cifar10_corners']
 
-# %% ../nbs/03_images.ipynb #d284331b
+# %% ../nbs/03_images.ipynb #b1ddbb40
 @dataclass(eq=False)
 class ImageDataset:
     "Training and test images as uint8 tensors (N, C, H, W), int64 labels and the class names."
@@ -81,20 +81,24 @@ class ImageDataset:
         n = max(x.shape[0]*x.shape[2]*x.shape[3], 1)
         m = s/n
         return (m/255).float(), ((s2/n - m*m).clamp_min(0).sqrt()/255).float()
-    @property
-    def mean(self)->torch.Tensor:
-        "Per-channel mean of `train_x / 255` (float32, computed once)."
-        return self._moments[0]
-    @property
-    def std(self)->torch.Tensor:
-        "Per-channel standard deviation of `train_x / 255` (float32, computed once)."
-        return self._moments[1]
 
-    def __repr__(self):
-        h, w = self.image_size
-        cls = ', '.join(self.classes[:10]) + (', ...' if self.num_classes > 10 else '')
-        return (f"ImageDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, "
-                f"{self.channels}x{h}x{w} uint8, {self.num_classes} classes: {cls})")
+# %% ../nbs/03_images.ipynb #2f747889
+@patch(as_prop=True)
+def mean(self:ImageDataset)->torch.Tensor:
+    "Per-channel mean of `train_x / 255` (float32, computed once)."
+    return self._moments[0]
+
+@patch(as_prop=True)
+def std(self:ImageDataset)->torch.Tensor:
+    "Per-channel standard deviation of `train_x / 255` (float32, computed once)."
+    return self._moments[1]
+
+@patch
+def __repr__(self:ImageDataset):
+    h, w = self.image_size
+    cls = ', '.join(self.classes[:10]) + (', ...' if self.num_classes > 10 else '')
+    return (f"ImageDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, "
+            f"{self.channels}x{h}x{w} uint8, {self.num_classes} classes: {cls})")
 
 # %% ../nbs/03_images.ipynb #3cd577a7
 def to_float(x:torch.Tensor # uint8 images, any shape

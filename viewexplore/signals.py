@@ -11,17 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 from .core import InputError, check_batch
 from .splits import stratified_indices
 
 # %% auto #0
 __all__ = ['SIGNAL_MODALITIES', 'SignalDataset', 'featurize', 'channel_stats', 'build_signal_dataset', 'SpecAugment']
 
-# %% ../nbs/04_signals.ipynb #10a95306
+# %% ../nbs/04_signals.ipynb #bad5f9d5
 def _is_index(i)->bool: return isinstance(i, torch.Tensor) and (i.dtype == torch.bool or not i.is_floating_point())
 
 SIGNAL_MODALITIES = ('speech', 'sensor')
 
+# %% ../nbs/04_signals.ipynb #b6d98fae
 @dataclass(eq=False)
 class SignalDataset:
     "Spectrogram features (N, C, F, T) z-scored with training statistics, labels, and who made each example."
@@ -65,8 +67,7 @@ class SignalDataset:
             r = getattr(self, f'{s}_raw')
             if r is not None and (not isinstance(r, torch.Tensor) or r.ndim != 3 or len(r) != len(x)):
                 raise InputError(f"{s}_raw must be a tensor (N, channels, samples) with one signal per example "
-                                 f"({len(x)}), "
-                                 f"got {tuple(getattr(r, 'shape', ()))}.")
+                                 f"({len(x)}), got {tuple(getattr(r, 'shape', ()))}.")
         if len(self.test_x) and self.test_x.shape[1:] != self.train_x.shape[1:]:
             raise InputError(f"Training features are {tuple(self.train_x.shape[1:])} but test features are "
                              f"{tuple(self.test_x.shape[1:])}.")
@@ -82,56 +83,64 @@ class SignalDataset:
     def image_size(self)->tuple: return tuple(self.train_x.shape[-2:])
     @property
     def num_classes(self)->int: return len(self.classes)
-    @property
-    def mean(self)->torch.Tensor:
-        "Zeros: the features are already z-scored, so an encoder's input normalisation is the identity."
-        return torch.zeros(self.channels)
-    @property
-    def std(self)->torch.Tensor:
-        "Ones (see `mean`)."
-        return torch.ones(self.channels)
 
-    def normalize(self, f:torch.Tensor)->torch.Tensor:
-        "Z-score features `f` (B, C, F, T) with the training statistics."
-        m, s = self.norm_mean.to(f.device)[:, None, None], self.norm_std.to(f.device)[:, None, None]
-        return (f - m)/s
+# %% ../nbs/04_signals.ipynb #ba1533ca
+@patch(as_prop=True)
+def mean(self:SignalDataset)->torch.Tensor:
+    "Zeros: the features are already z-scored, so an encoder's input normalisation is the identity."
+    return torch.zeros(self.channels)
 
-    def features(self, raw:torch.Tensor # raw signals (B, C_raw, L), e.g. `train_raw[:8]`, on any device
-                )->torch.Tensor:
-        "Z-scored features of raw signals, made exactly as `train_x` was."
-        if self.transform is None:
-            raise InputError(f"{self.name} has no transform: its features cannot be recomputed from raw signals.")
-        return self.normalize(self.transform.to(raw.device)(raw))
+@patch(as_prop=True)
+def std(self:SignalDataset)->torch.Tensor:
+    "Ones (see `mean`)."
+    return torch.ones(self.channels)
 
-    def select(self, train=None, # indices or a boolean mask of the training examples to keep (None: all)
-               test=None # the same for the test examples
-              )->SignalDataset:
-        "A dataset with only the chosen examples; the normalisation statistics stay those of the full training set."
-        def pick(t, i): return t if (i is None or t is None) else t[i]
-        for k, i in (('train', train), ('test', test)):
-            if i is not None and not _is_index(i):
-                raise InputError(f"{k} must be a tensor of indices or a boolean mask, got {type(i).__name__}.")
-        return SignalDataset(self.name, pick(self.train_x, train), pick(self.train_y, train), pick(self.test_x, test),
-                             pick(self.test_y, test), list(self.classes), pick(self.train_groups, train),
-                             pick(self.test_groups, test),
-                             list(self.group_names), self.norm_mean, self.norm_std, self.source, self.group_kind,
-                             pick(self.train_raw, train), pick(self.test_raw, test), self.sample_rate, self.transform,
-                             self.modality)
+@patch
+def normalize(self:SignalDataset, f:torch.Tensor)->torch.Tensor:
+    "Z-score features `f` (B, C, F, T) with the training statistics."
+    m, s = self.norm_mean.to(f.device)[:, None, None], self.norm_std.to(f.device)[:, None, None]
+    return (f - m)/s
 
-    def subset(self, n_train:int|None=None, # training examples to keep (None: all)
-               n_test:int|None=None, # test examples to keep (None: all)
-               seed:int=0 # picks the examples; the same seed gives the same subset
-              )->SignalDataset:
-        "A class-stratified random subset (class ratios and order kept), the same for the same `seed`."
-        return self.select(stratified_indices(self.train_y, n_train, self.num_classes, seed, 'n_train'),
-                           stratified_indices(self.test_y, n_test, self.num_classes, seed, 'n_test'))
+@patch
+def features(self:SignalDataset, raw:torch.Tensor # raw signals (B, C_raw, L), e.g. `train_raw[:8]`, on any device
+            )->torch.Tensor:
+    "Z-scored features of raw signals, made exactly as `train_x` was."
+    if self.transform is None:
+        raise InputError(f"{self.name} has no transform: its features cannot be recomputed from raw signals.")
+    return self.normalize(self.transform.to(raw.device)(raw))
 
-    def __repr__(self):
-        c, (f, t) = self.channels, self.image_size
-        cls = ', '.join(self.classes[:10]) + (', ...' if self.num_classes > 10 else '')
-        return (f"SignalDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, "
-                f"{c}x{f}x{t} float32, "
-                f"{self.num_classes} classes: {cls}; {len(self.group_names)} {self.group_kind}s)")
+@patch
+def select(self:SignalDataset, train=None, # indices or a boolean mask of the training examples to keep (None: all)
+           test=None # the same for the test examples
+          )->SignalDataset:
+    "A dataset with only the chosen examples; the normalisation statistics stay those of the full training set."
+    def pick(t, i): return t if (i is None or t is None) else t[i]
+    for k, i in (('train', train), ('test', test)):
+        if i is not None and not _is_index(i):
+            raise InputError(f"{k} must be a tensor of indices or a boolean mask, got {type(i).__name__}.")
+    return SignalDataset(self.name, pick(self.train_x, train), pick(self.train_y, train), pick(self.test_x, test),
+                         pick(self.test_y, test), list(self.classes), pick(self.train_groups, train),
+                         pick(self.test_groups, test),
+                         list(self.group_names), self.norm_mean, self.norm_std, self.source, self.group_kind,
+                         pick(self.train_raw, train), pick(self.test_raw, test), self.sample_rate, self.transform,
+                         self.modality)
+
+@patch
+def subset(self:SignalDataset, n_train:int|None=None, # training examples to keep (None: all)
+           n_test:int|None=None, # test examples to keep (None: all)
+           seed:int=0 # picks the examples; the same seed gives the same subset
+          )->SignalDataset:
+    "A class-stratified random subset (class ratios and order kept), the same for the same `seed`."
+    return self.select(stratified_indices(self.train_y, n_train, self.num_classes, seed, 'n_train'),
+                       stratified_indices(self.test_y, n_test, self.num_classes, seed, 'n_test'))
+
+@patch
+def __repr__(self:SignalDataset):
+    c, (f, t) = self.channels, self.image_size
+    cls = ', '.join(self.classes[:10]) + (', ...' if self.num_classes > 10 else '')
+    return (f"SignalDataset('{self.name}': {len(self.train_x)} train, {len(self.test_x)} test, "
+            f"{c}x{f}x{t} float32, "
+            f"{self.num_classes} classes: {cls}; {len(self.group_names)} {self.group_kind}s)")
 
 # %% ../nbs/04_signals.ipynb #6205d939
 def featurize(transform:nn.Module, # raw signals (B, C_raw, L) -> features (B, C, F, T)

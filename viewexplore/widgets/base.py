@@ -12,6 +12,7 @@ import torch
 import matplotlib
 import matplotlib.pyplot as plt
 from PIL import Image as PILImage
+from fastcore.basics import patch
 from ..core import InputError, check_batch
 from ..data import ImageDataset, to_float
 
@@ -70,37 +71,54 @@ class Widget:
         "Redraw, if the layout exists."
         if self.built: self._render()
 
-    def add_control(self,
-                    name:str, # the key in `controls`
-                    control, # an ipywidgets control
-                    attr:str|None=None, # attribute set to the control's value when the control moves
-                   ):
-        "Register `control` as `controls[name]`; with `attr`, moving it sets `self.<attr>`."
-        self._controls[name] = control
-        if attr is not None:
-            def changed(ch):
-                if ch['new'] != getattr(self, attr): setattr(self, attr, ch['new'])
-            control.observe(changed, names='value')
-        return control
+# %% ../../nbs/70_widgets.ipynb #9e742eaa
+@patch
+def add_control(self:Widget,
+                name:str, # the key in `controls`
+                control, # an ipywidgets control
+                attr:str|None=None, # attribute set to the control's value when the control moves
+               ):
+    "Register `control` as `controls[name]`; with `attr`, moving it sets `self.<attr>`."
+    self._controls[name] = control
+    if attr is not None:
+        def changed(ch):
+            if ch['new'] != getattr(self, attr): setattr(self, attr, ch['new'])
+        control.observe(changed, names='value')
+    return control
 
-    def add_output(self, name:str):
-        "An `ipywidgets.HTML` registered as `outputs[name]`."
-        self._outputs[name] = ipywidgets_module().HTML()
-        return self._outputs[name]
+@patch
+def add_output(self:Widget, name:str):
+    "An `ipywidgets.HTML` registered as `outputs[name]`."
+    self._outputs[name] = ipywidgets_module().HTML()
+    return self._outputs[name]
 
-    def sync(self, name:str, value):
-        "Show `value` in `controls[name]` (when built and different)."
-        if self.built and self._controls[name].value != value: self._controls[name].value = value
+@patch
+def sync(self:Widget, name:str, value):
+    "Show `value` in `controls[name]` (when built and different)."
+    if self.built and self._controls[name].value != value: self._controls[name].value = value
 
-    @property
-    def html(self)->str:
-        "The HTML the widget shows now (every output, in order; builds the layout if needed)."
-        _ = self.widget
-        return ''.join(o.value for o in self.outputs.values())
+@patch(as_prop=True)
+def html(self:Widget)->str:
+    "The HTML the widget shows now (every output, in order; builds the layout if needed)."
+    _ = self.widget
+    return ''.join(o.value for o in self.outputs.values())
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+# %% ../../nbs/70_widgets.ipynb #ae6a35cd
+_SNAPSHOT_NOTE = ("<p style='font-size:11px;color:#666'>A snapshot of the {name} widget as this cell left it; run the "
+                  "notebook to use its controls.</p>")
+
+@patch
+def snapshot(self:Widget)->str:
+    "The widget's outputs as static HTML (what a notebook viewer without a kernel shows)."
+    return f"<div class='vx-snapshot'>{_SNAPSHOT_NOTE.format(name=type(self).__name__)}{self.html}</div>"
+
+@patch
+def _repr_mimebundle_(self:Widget, **kwargs)->dict:
+    "The live widget view, a static HTML snapshot, and a plain-text line instead of the layout's repr."
+    data = dict(self.widget._repr_mimebundle_(**kwargs))
+    data['text/html'] = self.snapshot()
+    data['text/plain'] = f"<{type(self).__name__} widget: run the notebook to use it>"
+    return data
 
 # %% ../../nbs/70_widgets.ipynb #86660502
 def as_images(x)->torch.Tensor:
@@ -143,18 +161,17 @@ def delta_to_rgb(delta:torch.Tensor, # one perturbation (C, H, W)
     return (matplotlib.colormaps['RdBu_r'](m.numpy())[..., :3] * 255 + 0.5).astype(np.uint8)
 
 def html_image(arr:np.ndarray, # (H, W, 3) uint8
-               size:int=84, # displayed height in pixels (nearest-neighbour upscaling)
+               size:int=84, # displayed height in pixels (the browser upscales, nearest neighbour)
                title:str='', # tooltip
                border:str|None=None, # CSS colour of a frame
                caption:str|None=None, # text below the image (default: none)
                cls:str='vx-img', # CSS class (tests find images by it)
               )->str:
-    "An inline-PNG `<figure>` for the widgets' HTML."
+    "An inline-PNG `<figure>` for the widgets' HTML: the image at its own resolution, shown `size` pixels high."
     h, w = arr.shape[:2]
     scale = max(1, round(size / h))
-    im = PILImage.fromarray(arr).resize((w * scale, h * scale), PILImage.NEAREST)
     buf = io.BytesIO()
-    im.save(buf, format='PNG', compress_level=1)
+    PILImage.fromarray(arr).save(buf, format='PNG', compress_level=1)   # a few hundred bytes for a 28x28 image
     src = base64.b64encode(buf.getvalue()).decode()
     frame = f"border:3px solid {border or 'transparent'};"
     cap = ''
@@ -162,7 +179,8 @@ def html_image(arr:np.ndarray, # (H, W, 3) uint8
         cap = (f"<figcaption style='font-size:11px;max-width:{w * scale + 6}px;white-space:normal'>"
                f"{html.escape(caption)}</figcaption>")  # captions wrap under their image, even in a nowrap row
     return (f"<figure style='display:inline-block;margin:2px;text-align:center'><img class='{cls}' "
-            f"title='{html.escape(title)}' style='{frame}image-rendering:pixelated' "
+            f"title='{html.escape(title)}' width='{w * scale}' height='{h * scale}' "
+            f"style='{frame}image-rendering:pixelated' "
             f"src='data:image/png;base64,{src}'/>{cap}</figure>")
 
 # %% ../../nbs/70_widgets.ipynb #52d1edad
@@ -170,10 +188,12 @@ def figure_png(fig, # a matplotlib figure (closed afterwards)
                dpi:int=80,
                cls:str='vx-plot', # CSS class of the <img>
               )->str:
-    "An inline-PNG `<img>` of `fig`."
+    "An inline-PNG `<img>` of `fig` (in 256 colours: plenty for a plot, and a third of the bytes)."
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
     plt.close(fig)
+    im, buf = PILImage.open(buf).convert('RGB').quantize(256), io.BytesIO()
+    im.save(buf, format='PNG')
     return f"<img class='{cls}' src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'/>"
 
 def stats_table(rows:dict, # name -> a dict with mean_abs_delta, l1, linf, psnr, clamped_fraction

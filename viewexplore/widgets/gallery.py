@@ -13,6 +13,7 @@ import seaborn as sns
 import torch
 import torch.nn as nn
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
 from ..core import InputError, check_batch, check_budget, check_finite
 from ..viewmaker import Viewmaker
 from ..views import NoiseViews, CombinedViews, VIEW_KINDS, VIEWS_WITH_BUDGET, make_views, rescale_to_budget
@@ -276,7 +277,7 @@ def plot_budget_views(source, # anything `view_source` accepts (with a budget)
     fig.suptitle(f"{runs[0]['source'].name}: the same noise sample at growing budgets", fontsize=9)
     return fig
 
-# %% ../../nbs/73_gallery_widgets.ipynb #fcff2898
+# %% ../../nbs/73_gallery_widgets.ipynb #ebf5fb8d
 class ViewGallery(Widget):
     "Interactive Figure 1: each image in the centre of its views, with the perturbations; a source menu, a resample."
     def __init__(self,
@@ -319,40 +320,44 @@ class ViewGallery(Widget):
         self.sync('source', name)
         self.refresh()
 
-    def resample(self, *_):
-        "Draw new views (the next `n_views` seeds)."
-        self.seed += self.n_views
-        self._compute()
-        self.refresh()
+# %% ../../nbs/73_gallery_widgets.ipynb #01c83ba1
+@patch
+def resample(self:ViewGallery, *_):
+    "Draw new views (the next `n_views` seeds)."
+    self.seed += self.n_views
+    self._compute()
+    self.refresh()
 
-    def _build(self, W):
-        menu = self.add_control('source', W.Dropdown(options=list(self.sources), value=self._source,
-                                                     description='views'), attr='source')
-        button = self.add_control('resample', W.Button(description='resample', icon='refresh', tooltip='new views'))
-        button.on_click(self.resample)
-        return W.VBox([W.HBox([menu, button]), self.add_output('gallery')])
+@patch
+def _build(self:ViewGallery, W):
+    menu = self.add_control('source', W.Dropdown(options=list(self.sources), value=self._source,
+                                                 description='views'), attr='source')
+    button = self.add_control('resample', W.Button(description='resample', icon='refresh', tooltip='new views'))
+    button.on_click(self.resample)
+    return W.VBox([W.HBox([menu, button]), self.add_output('gallery')])
 
-    def _render(self):
-        g, s = self.gallery, self.size
-        heat = self.modality != 'image'
-        blocks = []
-        for i in range(len(self.x)):
-            lim = float(g['deltas'][i].abs().max()) or 1.
-            cells = [html_image(image_to_rgb(self.x[i], heat), s, 'original', 'black', 'original', 'vx-original')]
-            for j in range(self.n_views):
-                view = html_image(image_to_rgb(g['views'][i, j], heat), s, f'view {j + 1}', None, f'view {j + 1}',
-                                  'vx-view')
-                delta = html_image(delta_to_rgb(g['deltas'][i, j], lim, heat), s,
-                                   f'perturbation {j + 1} (±{lim:.2f})', None, f'δ ±{lim:.2f}', 'vx-delta')
-                cells.append(f"<div style='display:inline-block;vertical-align:top'>{view}<br>{delta}</div>")
-            blocks.append("<div class='vx-row' style='white-space:nowrap'>" + ''.join(cells) + '</div>')
-        b = g['budget']
-        head = (f"<div class='vx-gallery-head'><b>{html.escape(self._source)}</b>" + (f", budget {b:g}" if b else '')
-                + f", seed {self.seed}</div>")
-        table = stats_table({self._source: g['stats']})
-        self.outputs['gallery'].value = f"<div class='vx-gallery'>{head}{''.join(blocks)}{table}</div>"
+@patch
+def _render(self:ViewGallery):
+    g, s = self.gallery, self.size
+    heat = self.modality != 'image'
+    blocks = []
+    for i in range(len(self.x)):
+        lim = float(g['deltas'][i].abs().max()) or 1.
+        cells = [html_image(image_to_rgb(self.x[i], heat), s, 'original', 'black', 'original', 'vx-original')]
+        for j in range(self.n_views):
+            view = html_image(image_to_rgb(g['views'][i, j], heat), s, f'view {j + 1}', None, f'view {j + 1}',
+                              'vx-view')
+            delta = html_image(delta_to_rgb(g['deltas'][i, j], lim, heat), s,
+                               f'perturbation {j + 1} (±{lim:.2f})', None, f'δ ±{lim:.2f}', 'vx-delta')
+            cells.append(f"<div style='display:inline-block;vertical-align:top'>{view}<br>{delta}</div>")
+        blocks.append("<div class='vx-row' style='white-space:nowrap'>" + ''.join(cells) + '</div>')
+    b = g['budget']
+    head = (f"<div class='vx-gallery-head'><b>{html.escape(self._source)}</b>" + (f", budget {b:g}" if b else '')
+            + f", seed {self.seed}</div>")
+    table = stats_table({self._source: g['stats']})
+    self.outputs['gallery'].value = f"<div class='vx-gallery'>{head}{''.join(blocks)}{table}</div>"
 
-# %% ../../nbs/73_gallery_widgets.ipynb #04889f43
+# %% ../../nbs/73_gallery_widgets.ipynb #972837c8
 class BudgetExplorer(Widget):
     "A log-scale distortion-budget slider re-rendering the same images and noise for every source, with statistics."
     def __init__(self,
@@ -393,36 +398,40 @@ class BudgetExplorer(Widget):
         self.sync('budget', self._budget)
         self.refresh()
 
-    def new_noise(self, *_):
-        "Draw a new noise sample, keeping the budget."
-        self.seed += 1
-        self._compute()
-        self.refresh()
+# %% ../../nbs/73_gallery_widgets.ipynb #4c7dedd8
+@patch
+def new_noise(self:BudgetExplorer, *_):
+    "Draw a new noise sample, keeping the budget."
+    self.seed += 1
+    self._compute()
+    self.refresh()
 
-    def _build(self, W):
-        slider = W.FloatLogSlider(value=self._budget, base=10, min=math.log10(self.range[0]),
-                                  max=math.log10(self.range[1]), step=0.02, description='budget ε',
-                                  readout_format='.3f', continuous_update=True, layout=W.Layout(width='520px'))
-        self.add_control('budget', slider, attr='budget')
-        button = self.add_control('new_noise', W.Button(description='new noise', icon='refresh'))
-        button.on_click(self.new_noise)
-        return W.VBox([W.HBox([slider, button]), self.add_output('views'), self.add_output('stats')])
+@patch
+def _build(self:BudgetExplorer, W):
+    slider = W.FloatLogSlider(value=self._budget, base=10, min=math.log10(self.range[0]),
+                              max=math.log10(self.range[1]), step=0.02, description='budget ε',
+                              readout_format='.3f', continuous_update=True, layout=W.Layout(width='520px'))
+    self.add_control('budget', slider, attr='budget')
+    button = self.add_control('new_noise', W.Button(description='new noise', icon='refresh'))
+    button.on_click(self.new_noise)
+    return W.VBox([W.HBox([slider, button]), self.add_output('views'), self.add_output('stats')])
 
-    def _render(self):
-        s, heat = self.size, self.modality != 'image'
-        originals = ''.join(html_image(image_to_rgb(im, heat), s, 'original', 'black', 'original', 'vx-original')
-                            for im in self.x)
-        rows = [f"<div class='vx-row' style='white-space:nowrap'>{originals}</div>"]
-        for name, r in self.result.items():
-            lim = float(r['deltas'].abs().max()) or 1.
-            views = ''.join(html_image(image_to_rgb(v, heat), s, name, None, None, 'vx-view') for v in r['views'])
-            deltas = ''.join(html_image(delta_to_rgb(d, lim, heat), s, f'perturbation (±{lim:.2f})', None, None,
-                                        'vx-delta') for d in r['deltas'])
-            rows.append(f"<div class='vx-row' style='white-space:nowrap'><div style='font-size:12px'>"
-                        f"{html.escape(name)}{'' if r['source'].has_budget else ' (no budget)'}: views | "
-                        f"perturbations (±{lim:.2f})</div>{views}"
-                        f"<span style='display:inline-block;width:12px'></span>{deltas}</div>")
-        self.outputs['views'].value = ''.join(rows)
-        self.outputs['stats'].value = (f"<div class='vx-budget'>budget ε = <b>{self._budget:.4f}</b>, seed "
-                                       f"{self.seed}</div>" + stats_table(self.stats))
-        self.renders += 1
+@patch
+def _render(self:BudgetExplorer):
+    s, heat = self.size, self.modality != 'image'
+    originals = ''.join(html_image(image_to_rgb(im, heat), s, 'original', 'black', 'original', 'vx-original')
+                        for im in self.x)
+    rows = [f"<div class='vx-row' style='white-space:nowrap'>{originals}</div>"]
+    for name, r in self.result.items():
+        lim = float(r['deltas'].abs().max()) or 1.
+        views = ''.join(html_image(image_to_rgb(v, heat), s, name, None, None, 'vx-view') for v in r['views'])
+        deltas = ''.join(html_image(delta_to_rgb(d, lim, heat), s, f'perturbation (±{lim:.2f})', None, None,
+                                    'vx-delta') for d in r['deltas'])
+        rows.append(f"<div class='vx-row' style='white-space:nowrap'><div style='font-size:12px'>"
+                    f"{html.escape(name)}{'' if r['source'].has_budget else ' (no budget)'}: views | "
+                    f"perturbations (±{lim:.2f})</div>{views}"
+                    f"<span style='display:inline-block;width:12px'></span>{deltas}</div>")
+    self.outputs['views'].value = ''.join(rows)
+    self.outputs['stats'].value = (f"<div class='vx-budget'>budget ε = <b>{self._budget:.4f}</b>, seed "
+                                   f"{self.seed}</div>" + stats_table(self.stats))
+    self.renders += 1

@@ -6,20 +6,22 @@ Docs: https://viewexplore.github.io/viewexplore/looc_widgets.html.md"""
 
 # %% ../../nbs/74_looc_widgets.ipynb #be62cb97
 from __future__ import annotations
-import hashlib, html, math
+import hashlib, html, math, os
+from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
 from ..core import InputError
-from ..storage import atomic_save
+from ..storage import atomic_save, cache_dir
 from ..data import to_float
 from ..augment import AugmentPipeline, build_pipeline, leave_one_out_views
 from ..evaluate import embed, evaluation_data
-from ..evaluations import (head_contributions, head_contribution_classifier, plot_head_contributions,
-                                     retrieval_precision)
+from ..head_contributions import head_contributions, head_contribution_classifier, plot_head_contributions
+from ..retrieval import retrieval_precision
 from ..figures import show_image
 from ..runs import Run, load_run, space_names
 from .base import Widget, as_images, looks_like_images, image_to_rgb, html_image, figure_png
@@ -44,7 +46,7 @@ def _dataset(run):
     "The labelled data of a `Run` (loaded now) or a `Pretrainer`, as evaluations use them."
     return evaluation_data(run.data.load() if isinstance(run, Run) else run.data)
 
-# %% ../../nbs/74_looc_widgets.ipynb #1d3baeb8
+# %% ../../nbs/74_looc_widgets.ipynb #dd615da5
 @torch.no_grad()
 def _head_features(encoder, x:torch.Tensor, batch:int=256)->list[torch.Tensor]:
     encoder.eval()
@@ -57,8 +59,12 @@ def _head_features(encoder, x:torch.Tensor, batch:int=256)->list[torch.Tensor]:
 _CONTRIBUTIONS:dict = {}  # in-memory cache: (checkpoint, mtime, size, arguments) -> what was computed
 
 def _cache_file(run:Run, args:tuple)->Path:
+    "Beside the checkpoint; in the cache folder for the package's own example runs or a read-only run folder."
     tag = hashlib.sha1(repr(args).encode()).hexdigest()[:10]
-    return run.path.parent / f".head_contributions-{run.path.stem}-{tag}.pt"
+    folder = run.path.parent
+    package = Path(str(resources.files('viewexplore') / 'assets')).resolve()
+    if folder.resolve() == package or not os.access(folder, os.W_OK): folder = cache_dir() / 'head_contributions'
+    return folder / f".head_contributions-{run.path.stem}-{tag}.pt"
 
 def _cached_contributions(run, args:tuple):
     "What was computed before for `run` and `args` (from memory or the file), the cache key and the file, or Nones."
@@ -87,6 +93,7 @@ def _compute_contributions(run, n_train:int, n_test:int, epochs:int, seed:int)->
     return dict(result=head_contributions(fte, clf.weight.detach(), clf.bias.detach(), d.test_y[tei]),
                 predictions=pred, test_index=tei, weight=clf.weight.detach(), bias=clf.bias.detach())
 
+# %% ../../nbs/74_looc_widgets.ipynb #cf2fdbb6
 def head_contribution_data(model, # a LooC++ checkpoint path, its `Run`, or a `Pretrainer`
                            n_train:int=2000, # training examples for the classifier
                            n_test:int=1000, # test examples whose shares are computed
@@ -113,7 +120,7 @@ def head_contribution_data(model, # a LooC++ checkpoint path, its `Run`, or a `P
     return dict(out, head_names=space_names(enc, run.views), images=d.test_x[tei], labels=d.test_y[tei],
                 classes=list(d.classes))
 
-# %% ../../nbs/74_looc_widgets.ipynb #a153df5e
+# %% ../../nbs/74_looc_widgets.ipynb #efc79415
 def share_bars(shares, # one example's share per head
                names:list, # the heads' names
               )->str:
@@ -131,6 +138,7 @@ def _entropy(p:torch.Tensor)->float:
     "Entropy in bits of one distribution (0 log 0 = 0)."
     return float(-(p * torch.where(p > 0, p.log2(), torch.zeros_like(p))).sum())
 
+# %% ../../nbs/74_looc_widgets.ipynb #1b6bd9f8
 class HeadContributionExplorer(Widget):
     "Per-example bar chart of LooC++ head shares and the dataset's share histogram (LooC paper, Figure 4)."
     def __init__(self,
@@ -226,7 +234,7 @@ def neighbours(features:dict, # what `retrieval_features` returned
                          precision=float(retrieval_precision(idx[None], labels[query:query + 1], labels)))
     return out
 
-# %% ../../nbs/74_looc_widgets.ipynb #4ed5af41
+# %% ../../nbs/74_looc_widgets.ipynb #359e9da2
 class RetrievalExplorer(Widget):
     "Pick a query, see its top-k neighbours under several representations side by side (LooC paper, Figure 3)."
     def __init__(self,
@@ -264,31 +272,35 @@ class RetrievalExplorer(Widget):
         "name -> % of the top k that share the query's label."
         return {n: r['precision'] for n, r in self.results.items()}
 
-    def _build(self, W):
-        slider = W.IntSlider(value=self._query, min=0, max=len(self.labels) - 1, description='query',
-                             continuous_update=False)
-        self.add_control('query', slider, attr='query')
-        return W.VBox([slider, self.add_output('neighbours')])
+# %% ../../nbs/74_looc_widgets.ipynb #70adbae3
+@patch
+def _build(self:RetrievalExplorer, W):
+    slider = W.IntSlider(value=self._query, min=0, max=len(self.labels) - 1, description='query',
+                         continuous_update=False)
+    self.add_control('query', slider, attr='query')
+    return W.VBox([slider, self.add_output('neighbours')])
 
-    def _picture(self, i:int, title:str, border:str, cls:str)->str:
-        img = image_to_rgb(as_images(self.images[i])[0], self.modality != 'image')
-        return html_image(img, self.size, title, border, title, cls)
+@patch
+def _picture(self:RetrievalExplorer, i:int, title:str, border:str, cls:str)->str:
+    img = image_to_rgb(as_images(self.images[i])[0], self.modality != 'image')
+    return html_image(img, self.size, title, border, title, cls)
 
-    def _render(self):
-        q = self._query
-        ql = int(self.labels[q])
-        rows = [f"<div>query {q}: <b>{html.escape(self.classes[ql])}</b></div>"
-                + self._picture(q, self.classes[ql], 'black', 'vx-original')]
-        for name, r in self.results.items():
-            cells = ''.join(self._picture(int(i), f'{self.classes[int(l)]} {float(s):.2f}',
-                                          '#2a2' if int(l) == ql else '#d22', 'vx-neighbour')
-                            for i, l, s in zip(r['index'], r['labels'], r['similarity']))
-            rows.append(f"<div class='vx-row' style='white-space:nowrap'><div style='font-size:12px'>"
-                        f"{html.escape(name)}: <span class='vx-precision'>{r['precision']:.0f}%</span> of the top "
-                        f"{self.k} share the label</div>{cells}</div>")
-        self.outputs['neighbours'].value = f"<div class='vx-retrieval'>{''.join(rows)}</div>"
+@patch
+def _render(self:RetrievalExplorer):
+    q = self._query
+    ql = int(self.labels[q])
+    rows = [f"<div>query {q}: <b>{html.escape(self.classes[ql])}</b></div>"
+            + self._picture(q, self.classes[ql], 'black', 'vx-original')]
+    for name, r in self.results.items():
+        cells = ''.join(self._picture(int(i), f'{self.classes[int(l)]} {float(s):.2f}',
+                                      '#2a2' if int(l) == ql else '#d22', 'vx-neighbour')
+                        for i, l, s in zip(r['index'], r['labels'], r['similarity']))
+        rows.append(f"<div class='vx-row' style='white-space:nowrap'><div style='font-size:12px'>"
+                    f"{html.escape(name)}: <span class='vx-precision'>{r['precision']:.0f}%</span> of the top "
+                    f"{self.k} share the label</div>{cells}</div>")
+    self.outputs['neighbours'].value = f"<div class='vx-retrieval'>{''.join(rows)}</div>"
 
-# %% ../../nbs/74_looc_widgets.ipynb #edd2c90c
+# %% ../../nbs/74_looc_widgets.ipynb #c0eae28a
 def _describe(name:str, p:dict, i:int)->str:
     "A short text for augmentation `name`'s parameters for example `i`."
     if name == 'rotation': return f"rotation {90 * int(p['k'][i])}°"
@@ -325,6 +337,7 @@ def leave_one_out_sample(x:torch.Tensor, # images (N, C, H, W) in [0, 1]
     return dict(x=x, q=q, keys=keys, names=names, heads=heads, shared_with_q=shares, pipeline=pipe.names,
                 q_params=describe(pq), key_params=[describe(p) for p in pk], seed=seed)
 
+# %% ../../nbs/74_looc_widgets.ipynb #6c2d73be
 def plot_leave_one_out(sample:dict, # what `leave_one_out_sample` returned
                        cell:float=1.2, # inches per image
                       )->plt.Figure:
