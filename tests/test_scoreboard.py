@@ -1,0 +1,96 @@
+"""The reproduction scoreboard (benchmarks/scoreboard.py): its statistics, that the written tables match the committed
+result files, and one tiny run of every kind of evaluation end to end."""
+import importlib.util, json, math, os, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get('VIEWEXPLORE_DATA', ROOT.parent / 'shared' / 'data'))
+
+
+@pytest.fixture(scope='module')
+def sb():
+    spec = importlib.util.spec_from_file_location('scoreboard', ROOT / 'benchmarks' / 'scoreboard.py')
+    m = importlib.util.module_from_spec(spec)
+    sys.modules['scoreboard'] = m
+    spec.loader.exec_module(m)
+    return m
+
+
+def test_summary_is_the_student_t_interval(sb):
+    s = sb.summary([1., 2., 3.])
+    assert s['mean'] == 2 and math.isclose(s['sd'], 1.)
+    assert math.isclose(s['hi'] - s['mean'], 4.302653 / math.sqrt(3), rel_tol=1e-5)   # t(0.975, 2) = 4.3027
+    assert sb.summary([5.])['lo'] is None and sb.summary([])['n'] == 0
+
+
+@pytest.mark.parametrize('values,margin,expected', [
+    ([1., 2., 3.], 0, 'in direction only'),      # the interval [-0.48, 4.48] reaches zero
+    ([2., 2.2, 2.4], 0, 'reproduced'),
+    ([-1., 0.5, -2.], 0, 'not reproduced'),
+    ([4.], 0, 'in direction only'),              # one seed: never more than a direction
+    ([-1.5, -1.4, -1.6], -2., 'reproduced'),     # "within 2 points": a - b > -2
+    ([1.5, 1.6, 1.4], 1., 'reproduced'),         # "more than 1 bit"
+    ([1.2, 1.3, 1.1], 1., 'in direction only'),  # above 1 bit, but the interval reaches below
+    ([], 0, 'not run'),
+])
+def test_status_comes_from_the_interval(sb, values, margin, expected):
+    assert sb.judged(sb.summary(values), margin) == expected
+
+
+def test_every_row_names_runs_its_experiment_has(sb):
+    for r in sb.ROWS:
+        e = sb.EXPERIMENTS[r.experiment]
+        for side in (r.a, r.b):
+            if side: assert side[0] in e.runs, (r.id, side)
+        assert set(r.why) == {'reproduced', 'in direction only', 'not reproduced'}, r.id
+        assert r.gpu and r.gpu_steps > 0 and r.id in sb.FLOP_SETTINGS, r.id
+    assert len(sb.ROWS) == 14 and len({r.id for r in sb.ROWS}) == 14
+
+
+def test_every_result_file_records_its_provenance(sb):
+    files = sorted(sb.RESULTS.glob('*/*/seed*.json'))
+    for f in files:
+        r = json.loads(f.read_text())
+        assert r['command'].startswith('viewexplore pretrain') and f'--seed {r["seed"]}' in r['command'], f
+        assert r['hardware']['cpu'] and r['date'] and r['pretrain_seconds'] >= 0, f
+        assert f.parent.name == r['run'] and f.parent.parent.name == r['experiment'], f
+
+
+def test_written_tables_match_the_result_files(sb):
+    bad = sb.stale([sb.row_summary(r) for r in sb.ROWS])
+    assert not bad, f"stale scoreboard tables in {bad}: run `python benchmarks/scoreboard.py table`"
+
+
+def test_a_hand_edited_table_is_caught(sb, tmp_path, monkeypatch):
+    page = tmp_path / 'scoreboard.md'
+    rows = [sb.row_summary(r) for r in sb.ROWS]
+    page.write_text(sb.scoreboard_page(rows).replace('| 1 |', '| 1 (edited) |'))
+    monkeypatch.setattr(sb, 'PAGE', page)
+    assert page in sb.stale(rows)
+
+
+@pytest.mark.slow
+def test_one_tiny_run_of_every_evaluation_writes_a_result_file(sb, tmp_path, monkeypatch):
+    if not (DATA / 'cifar10-jpeg.tar.gz').exists() or not (DATA / 'hapt_raw_50hz.npz').exists():
+        pytest.skip(f'CIFAR-10 and HAPT are not in {DATA} (see ../shared/data/README.md)')
+    monkeypatch.setattr(sb, 'RESULTS', tmp_path / 'results')
+    monkeypatch.setattr(sb, 'WORK', tmp_path / 'runs')
+    tiny = dict(encoder='small', batch_size=32, train_subset=64, test_subset=40, probe_epochs=1, epochs=1,
+                viewmaker_width=4, num_res_blocks=1)
+    looc = dict(tiny, data='cifar10', queue_size=64, head_hidden=16, bn_splits=4, base_augment='flip')
+    sb.EXPERIMENTS['tiny-looc'] = sb.Experiment('tiny-looc', 'tiny', looc, {
+        'looc++': dict(method='looc++', augment='color,rotation')}, evals=('rotation_hue', 'head_shares'), seeds=(0,), eval_epochs=2)
+    sb.EXPERIMENTS['tiny-combined'] = sb.Experiment('tiny-combined', 'tiny', dict(tiny, data='cifar10'), {
+        'combined': dict(views='combined', distortion_budget=0.01)}, evals=('corruption',), seeds=(0,), eval_epochs=1)
+    sb.EXPERIMENTS['tiny-hapt'] = sb.Experiment('tiny-hapt', 'tiny', dict(tiny, data='hapt'), {
+        'viewmaker': dict(views='viewmaker')}, evals=('one_subject',), seeds=(0,), eval_epochs=2)
+    for e, run in [('tiny-looc', 'looc++'), ('tiny-combined', 'combined'), ('tiny-hapt', 'viewmaker')]:
+        r = sb.run_one(e, run, 0)
+        assert sb.result_path(e, run, 0).exists() and r['seed'] == 0 and r['metrics']['knn'] >= 0
+    m = json.loads(sb.result_path('tiny-looc', 'looc++', 0).read_text())['metrics']
+    assert 0 <= m['rotation'] <= 100 and 0 <= m['hue'] <= 100 and 0 < m['head_entropy'] <= math.log2(3) + 1e-6
+    m = json.loads(sb.result_path('tiny-combined', 'combined', 0).read_text())['metrics']
+    assert 0 <= m['corrupted'] <= 100 and set(m['corruption_by_family'])
+    m = json.loads(sb.result_path('tiny-hapt', 'viewmaker', 0).read_text())['metrics']
+    assert 0 <= m['one_subject'] <= 100 and 0 <= m['supervised'] <= 100
