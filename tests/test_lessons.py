@@ -27,16 +27,6 @@ WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 
 # (check, notebook relative to nbs/) -> why it fails today and which issue fixes it
 KNOWN = {
-    ('export_lines', '36_runs.ipynb'): 'issue 23 (ddp) owns 36_runs',
-    ('export_lines', '60_cli.ipynb'): 'issue 23 (ddp) owns 60_cli',
-    ('export_lines', '76_live_game.ipynb'): 'issue 24 (game) splits its exported cells',
-    ('export_lines', '77_embedding_map.ipynb'): 'issue 24 (game) owns the embedding map',
-    ('size', '77_embedding_map.ipynb'): 'issue 24 (game) owns the embedding map',
-    ('outputs', '50_augment.ipynb'): 'the lead (issue 21) owns 50_augment: its grayscale test cell (main 5bebe64) has no saved output',
-    ('outputs', '11_views.ipynb'): 'the lead (issue 21) is changing 11_views: the backend comparison cell has no output',
-    ('widgets', '76_live_game.ipynb'): 'issue 24 (game) owns the live game (its widget shows `game.widget`)',
-    ('widgets', '77_embedding_map.ipynb'): 'issue 24 (game) owns the embedding map (it shows `m.widget`)',
-    ('size', 'tutorials/live_game.ipynb'): 'issue 24 (game) owns the live-game tutorial',
     ('widgets', 'tutorials/live_game.ipynb'): 'issue 24 (game) owns the live-game tutorial',
 }
 

@@ -51,6 +51,7 @@ def _field_help()->dict:
     for c in (PretrainConfig, *GROUPS.values()): out.update({k: v for k, v in _fields_docments(c).items() if v})
     return out
 
+# %% ../nbs/60_cli.ipynb #d99d6a47
 _DATA_OPTIONS = {
     '--split': dict(help="named sets: speaker:NAME[,NAME] (fsdd) or subject:K[,L] (hapt); a WAV folder: random, "
                          "speaker:NAME[,NAME] or fsdd; sensor recordings: random or subject:K[,L] "
@@ -91,6 +92,7 @@ with a linear probe and a kNN monitor.
 --views (with --method pairs) is one of:
 {views}"""
 
+# %% ../nbs/60_cli.ipynb #f2d43c8e
 def build_parser()->argparse.ArgumentParser:
     "The `viewexplore` argument parser."
     p = argparse.ArgumentParser(prog='viewexplore',

@@ -83,6 +83,7 @@ class DataInfo:
                             list(self.classes), self.mean, self.std,
                             dict(speech='speaker', sensor='subject').get(self.modality, 'group'))
 
+# %% ../nbs/36_runs.ipynb #3a603a65
 @dataclass(eq=False)
 class _DataStandIn:
     name:str
