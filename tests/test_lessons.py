@@ -27,7 +27,6 @@ WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 
 # (check, notebook relative to nbs/) -> why it fails today and which issue fixes it
 KNOWN = {
-    ('widgets', 'tutorials/live_game.ipynb'): 'issue 24 (game) owns the live-game tutorial',
 }
 
 def rel(nb:Path)->str: return nb.relative_to(NBS).as_posix()
