@@ -6,7 +6,7 @@ Docs: https://viewexplore.github.io/viewexplore/live_game.html.md"""
 
 # %% ../../nbs/76_live_game.ipynb #2d61e7d2
 from __future__ import annotations
-import asyncio, contextlib, html, json, math, time
+import asyncio, contextlib, html, json, math, threading, time
 from dataclasses import asdict
 from pathlib import Path
 import torch
@@ -271,6 +271,10 @@ class LiveGame(Widget):
                 raise InputError(f"{k} must be an int >= {lo}, got {v!r}.")
         self.every, self.seed, self.yield_seconds, self.map_every = every, seed, yield_seconds, map_every
         self.state, self.error, self._task, self._generation, self._rng_owner = 'ready', None, None, 0, None
+        # JupyterLab may deliver a control's change on another thread while a step trains: steps and snapshots
+        # take turns (a snapshot freezes the encoder for its push map), and a budget change while training
+        # leaves its snapshot to the training loop
+        self._lock, self._snapshot_due = threading.RLock(), False
         self.learned, self.active, self.runs = self.config.views, self.config.views, {}
         self.runs[self.learned] = run = self._new_run(self.config)
         d = evaluation_data(run.trainer.data)
@@ -345,10 +349,12 @@ def _set_budget(self:LiveGame, b:float):
     b = check_budget(b)
     if b == self._budget: return
     self._budget = b
-    for r in self.runs.values():
-        r.trainer.set_distortion_budget(b)
-        r.budgets.append(dict(step=r.steps, budget=b))
-    self._record(self.run, now=True)  # the views at the new budget, at once
+    with self._lock:
+        for r in self.runs.values():
+            r.trainer.set_distortion_budget(b)
+            r.budgets.append(dict(step=r.steps, budget=b))
+        if self.running: self._snapshot_due = True  # the training loop takes it after its step
+        else: self._record(self.run, now=True)  # the views at the new budget, at once
     self.sync('budget', b)
     self.refresh()
 
@@ -392,11 +398,15 @@ def step(self:LiveGame, n:int=1)->list[dict]:
     "Train the active run `n` steps now (a half-played step is finished first); returns the steps' log entries."
     self._check_playable(n)
     run, out = self.run, []
-    self._own_rng(run)
-    for _ in range(n):
-        if run.pending is not None: out.append(self._log_step(run, run.viewmaker_turn(self.images, self.seed,
-                                                                                      self.negatives)[1]))
-        else: out.append(self._log_step(run, run.trainer.step(1)[0]))
+    with self._lock:
+        self._own_rng(run)
+        for _ in range(n):
+            if run.pending is not None: out.append(self._log_step(run, run.viewmaker_turn(self.images, self.seed,
+                                                                                          self.negatives)[1]))
+            else: out.append(self._log_step(run, run.trainer.step(1)[0]))
+        if self._snapshot_due:
+            self._snapshot_due = False
+            self._record(run, now=True)
     self.refresh()
     return out
 
