@@ -61,7 +61,8 @@ class HardViewsMethod(PairsMethod):
     def check_config(cls, c, data):
         if c.views in VIEWS_WITH_VIEWMAKER:
             raise InputError(f"--method hard-views chooses among hand-made views, not learned ones: use --views "
-                             f"expert (or cropflip, noise; speech and sensors: expert, noise, waveform), not {c.views!r}.")
+                             f"expert (or cropflip, noise; speech and sensors: expert, noise, waveform), "
+                             f"not {c.views!r}.")
         if c.objective != 'simclr':
             raise InputError("--method hard-views ranks pairs by their SimCLR loss: use --objective simclr.")
 
