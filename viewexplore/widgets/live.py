@@ -414,8 +414,9 @@ def step(self:LiveGame, n:int=1)->list[dict]:
 def encoder_turn(self:LiveGame)->dict:
     "Play the encoder's move of the next step, alone; returns what it changed."
     self._check_playable()
-    self._own_rng(self.run)
-    t = self.run.encoder_turn(self.seed)
+    with self._lock:  # a turn and a snapshot take turns, as steps do
+        self._own_rng(self.run)
+        t = self.run.encoder_turn(self.seed)
     self.refresh()
     return t
 
@@ -423,9 +424,10 @@ def encoder_turn(self:LiveGame)->dict:
 def viewmaker_turn(self:LiveGame)->dict:
     "Play the viewmaker's move of the half-played step (if due) and end the step; returns what it changed."
     self._check_playable()
-    self._own_rng(self.run)
-    t, r = self.run.viewmaker_turn(self.images, self.seed, self.negatives)
-    self._log_step(self.run, r)
+    with self._lock:
+        self._own_rng(self.run)
+        t, r = self.run.viewmaker_turn(self.images, self.seed, self.negatives)
+        self._log_step(self.run, r)
     self.refresh()
     return t
 
