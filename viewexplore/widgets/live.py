@@ -453,8 +453,13 @@ def start(self:LiveGame,
 async def _play(self:LiveGame, generation:int, steps:int|None):
     done = 0
     try:
-        while self.state == 'running' and self._generation == generation and (steps is None or done < steps):
-            self.step(1)
+        while True:
+            # the check and the step under one lock: a pause clicked on another thread (JupyterLab may deliver it
+            # there) lands before the step or after it, never between the check and the step
+            with self._lock:
+                playing = self.state == 'running' and self._generation == generation
+                if not playing or (steps is not None and done >= steps): break
+                self.step(1)
             done += 1
             await asyncio.sleep(self.yield_seconds)
     except Exception as e:  # kept and shown; the game pauses
@@ -466,8 +471,9 @@ async def _play(self:LiveGame, generation:int, steps:int|None):
 # %% ../../nbs/76_live_game.ipynb #a453f8e8
 @patch
 def pause(self:LiveGame):
-    "Pause background training after the step in progress."
-    if self.state == 'running': self.state = 'paused'
+    "Pause background training after the step in progress (it waits for that step, so 'paused' is what happened)."
+    with self._lock:
+        if self.state == 'running': self.state = 'paused'
     self.refresh()
 
 @patch
@@ -478,8 +484,9 @@ def resume(self:LiveGame, steps:int|None=None):
 @patch
 def stop(self:LiveGame):
     "End the game: background training ends after the step in progress; the runs can still be saved."
-    self.state = 'stopped'
-    self._generation += 1
+    with self._lock:  # as pause: after the step in progress
+        self.state = 'stopped'
+        self._generation += 1
     self.refresh()
 
 @patch
