@@ -39,6 +39,10 @@ COMMON = dict(encoder='small', batch_size=64, train_subset=2000, test_subset=500
               knn_temperature=0.1, device='cpu')
 PER_DATA = dict(hapt=dict(train_subset=1000))  # HAPT: 120 steps, half the images' 248, to fit the CPU budget
 PROBE_EPOCHS = 30
+# smaller settings, selected by --size: a learner's laptop (the lesson's ten-minute section) and a smoke test
+SIZES = dict(laptop=(dict(train_subset=1000, test_subset=500, epochs=4), 20),
+             quick=(dict(train_subset=256, test_subset=100, epochs=1), 1))
+SIZE_FLAGS: list[str] = []  # what the recorded commands add for a size other than the recorded one
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
 
@@ -79,7 +83,7 @@ def train_one(data_name:str, data, method:str, seed:int, out:Path)->dict:
                 describe=tr.method.describe(), config=c.flat(),
                 protocol=dict(knn=ev['knn'], probe=dict(ev['probe'], loss_history=None)),
                 command=shlex.join(['python', 'benchmarks/compare_views.py', '--data', data_name, '--methods',
-                                    method, '--seeds', str(seed)]),
+                                    method, '--seeds', str(seed), *SIZE_FLAGS]),
                 environment=dict(torch=torch.__version__, python=platform.python_version(),
                                  platform=platform.platform(), cpu_count=os.cpu_count(),
                                  threads=torch.get_num_threads(),
@@ -156,13 +160,22 @@ def main():
     p.add_argument('--out', default=str(ROOT / 'benchmarks' / 'runs' / 'compare-views'), help='checkpoints')
     p.add_argument('--results', default=str(RESULTS))
     p.add_argument('--summary-only', action='store_true', help='no training: the summary and pictures only')
-    p.add_argument('--quick', action='store_true', help='a smoke test: 1 epoch of 256 examples, a 1-epoch probe')
+    p.add_argument('--size', choices=['recorded', *SIZES], default='recorded',
+                   help='recorded: the lesson\'s recorded runs; laptop: 1,000 examples, 4 epochs (60 steps), a 20-epoch '
+                        'probe, about ten minutes for all six methods on two cores; quick: a smoke test (256 examples, '
+                        'one epoch, a 1-epoch probe)')
+    p.add_argument('--quick', action='store_true', help='the same as --size quick')
     p.add_argument('--threads', type=int, default=1,
                    help='torch threads (1: on a shared machine, two threads mostly wait for each other)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     global PROBE_EPOCHS
-    if a.quick: COMMON.update(epochs=1, train_subset=256, test_subset=100); PROBE_EPOCHS = 1
+    size = 'quick' if a.quick else a.size
+    if size != 'recorded':
+        COMMON.update(SIZES[size][0])
+        PROBE_EPOCHS = SIZES[size][1]
+        PER_DATA.clear()
+        SIZE_FLAGS[:] = ['--size', size]
     out, res = Path(a.out), Path(a.results)
     (res / 'compare_views').mkdir(parents=True, exist_ok=True)
     datasets = {}
