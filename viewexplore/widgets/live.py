@@ -621,7 +621,7 @@ def plot_turn(turn:dict, # a viewmaker's turn: `LiveGame.viewmaker_turn()` or a 
         axs[r, 0].set_ylabel(name, fontsize=7)
     cos = turn.get('follows_push')
     fig.suptitle(f"the viewmaker's turn of step {turn['step']}: loss {turn['before']:.3f} -> {turn['after']:.3f}"
-                 + (f"; the change follows the push map (cosine {cos:.2f})" if cos is not None else ''), fontsize=8)
+                 + (f"; the change's cosine with the push map {cos:.2f}" if cos is not None else ''), fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -795,7 +795,7 @@ def _turns_html(self:LiveGame)->str:
         line = (f"the {who} turn of step {t['step']}: the loss of this batch's views "
                 f"<b class='vx-turn-before'>{t['before']:.4f}</b> → <b class='vx-turn-after'>{t['after']:.4f}</b>")
         if t.get('follows_push') is not None:
-            line += f"; the views moved along the push map (cosine {t['follows_push']:.2f})"
+            line += f"; the change's cosine with the push map {t['follows_push']:.2f}"
         pics = ''
         if 'views_after' in t:
             d = t['views_after'] - t['views_before']
