@@ -131,7 +131,8 @@ def test_turns_train_as_fit_does(every):
 def test_impossible_settings_say_what_to_change():
     for kw, msg in [(dict(train_subset=0), 'train_subset must be an int >= 2'),
                     (dict(test_subset=1), 'test_subset must be an int >= 2'), (dict(every=0), 'every must be'),
-                    (dict(map_every=0), 'map_every must be')]:
+                    (dict(map_every=0), 'map_every must be'), (dict(knn_examples=1), 'knn_examples must be'),
+                    (dict(knn_examples=True), 'knn_examples must be')]:
         with pytest.raises(InputError, match=msg): LiveGame(**kw)
     feats = torch.randn(50, 8, generator=torch.Generator().manual_seed(0))
     from viewexplore.data import load_fashion_mnist_mini
@@ -139,6 +140,22 @@ def test_impossible_settings_say_what_to_change():
     for kw, msg in [(dict(k=-1), 'k must be an int >= 1'), (dict(k=0), 'k must be an int >= 1'),
                     (dict(k=50), 'choose k < 50'), (dict(size=10), 'size must be')]:
         with pytest.raises(InputError, match=msg): EmbeddingMap({'f': feats}, data=mini, n=50, **kw)
+
+
+def test_the_knn_monitor_reads_a_fixed_stratified_bank(monkeypatch):
+    "The kNN monitor embeds `knn_examples` training images (class-stratified, the same every epoch), or all of them."
+    import viewexplore.widgets.live as live
+    seen, embed = [], live.embed
+    monkeypatch.setattr(live, 'embed', lambda enc, x, *a, **k: (seen.append(x), embed(enc, x, *a, **k))[1])
+    g = LiveGame(images=2, map_points=0, knn_examples=120, **TINY)
+    g.step(4)                                    # an epoch of 256 images is 4 steps of 64: the monitor runs again
+    banks = [x for x in seen if len(x) == 120]
+    assert len(banks) == 2 and torch.equal(banks[0], banks[-1]), [len(x) for x in seen]
+    labels = g.trainer.data.subset(120, None).train_y    # stratified: every class in proportion
+    assert torch.bincount(labels, minlength=10).tolist() == [12] * 10
+    seen.clear()
+    LiveGame(images=2, map_points=0, knn_examples=None, **TINY)
+    assert 256 in [len(x) for x in seen]          # None: the whole training set
 
 
 def test_a_games_runs_over_time_in_the_map(played):

@@ -30,8 +30,8 @@ __all__ = ['GAME_DEFAULTS', 'STATES', 'BUDGET_SLIDER', 'game_config', 'perturbat
            'svg_curves']
 
 # %% ../../nbs/76_live_game.ipynb #f4d0bb6b
-GAME_DEFAULTS = dict(data='fashion-mnist-mini', encoder='small', batch_size=32, viewmaker_width=8, num_res_blocks=1,
-                     viewmaker_every=2, distortion_budget=0.1, train_subset=2000, test_subset=500)
+GAME_DEFAULTS = dict(data='fashion-mnist-mini', encoder='small', batch_size=32, viewmaker_width=4, num_res_blocks=1,
+                     viewmaker_every=2, distortion_budget=0.15, train_subset=2000, test_subset=500)
 
 def _check_subset(name:str, v):
     if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 2):
@@ -253,11 +253,12 @@ class LiveGame(Widget):
                  data:str|ImageDataset='fashion-mnist-mini', # a dataset name (saved runs reopen by it) or a dataset
                  config:PretrainConfig|None=None, # the run (default: `game_config(**options)`)
                  images:int|torch.Tensor=6, # the watched test images: how many, or the images (N, C, H, W)
-                 every:int=5, # steps between snapshots (and redraws)
+                 every:int=10, # steps between snapshots (views, push maps; their pictures redrawn)
                  seed:int=0, # the randomness of the snapshots' views
-                 yield_seconds:float=0.01, # pause between background steps, for the notebook to handle clicks
+                 yield_seconds:float=0.002, # pause between background steps, for the notebook to handle clicks
                  map_points:int=300, # test images whose features are recorded for the embedding map (0: none)
-                 map_every:int=20, # steps between those recordings
+                 map_every:int=40, # steps between those recordings
+                 knn_examples:int|None=1000, # training images in the kNN monitor's bank (None: all of them)
                  **options, # passed to `game_config` when `config` is None
                 ):
         if isinstance(data, str): options.setdefault('data', data)
@@ -266,10 +267,12 @@ class LiveGame(Widget):
         if getattr(self.data, 'modality', None) != 'image':  # the game's views and pictures are images'
             raise InputError(f"data must be a dataset name or an ImageDataset, got {type(self.data).__name__}.")
         if not isinstance(data, str): self.config.data = self.data.name
-        for k, v, lo in (('every', every, 1), ('map_every', map_every, 1), ('map_points', map_points, 0)):
+        for k, v, lo in (('every', every, 1), ('map_every', map_every, 1), ('map_points', map_points, 0),
+                         ('knn_examples', 2 if knn_examples is None else knn_examples, 2)):
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise InputError(f"{k} must be an int >= {lo}, got {v!r}.")
         self.every, self.seed, self.yield_seconds, self.map_every = every, seed, yield_seconds, map_every
+        self.knn_examples = knn_examples
         self.state, self.error, self._task, self._generation, self._rng_owner = 'ready', None, None, 0, None
         # JupyterLab may deliver a control's change on another thread while a step trains: steps and snapshots
         # take turns (a snapshot freezes the encoder for its push map), and a budget change while training
@@ -300,7 +303,9 @@ class LiveGame(Widget):
 # %% ../../nbs/76_live_game.ipynb #c9dc72b9
 @patch
 def _knn(self:LiveGame, tr:Pretrainer)->float:
+    "The kNN monitor: the test images against a class-stratified bank of `knn_examples` training images (fixed)."
     d, c = evaluation_data(tr.data), tr.config
+    if self.knn_examples is not None and self.knn_examples < len(d.train_x): d = d.subset(self.knn_examples, None)
     f_tr, f_te = embed(tr.encoder, d.train_x, 'pooled'), embed(tr.encoder, d.test_x, 'pooled')
     return knn_accuracy(f_tr, d.train_y, f_te, d.test_y, c.knn_k, c.knn_temperature)
 
