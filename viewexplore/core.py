@@ -140,6 +140,14 @@ def rank()->int: return dist.get_rank() if is_distributed() else 0
 def is_main_process()->bool: return rank() == 0
 
 # %% ../nbs/00_core.ipynb #a54b49f5
+def _elastic_store(timeout)->dist.Store|None:
+    "torchrun's shared store with this restart's own key prefix, or None outside a torchrun that shares its store."
+    env = os.environ
+    if env.get('TORCHELASTIC_USE_AGENT_STORE') != 'True' or 'TORCHELASTIC_RESTART_COUNT' not in env: return None
+    base = dist.TCPStore(env['MASTER_ADDR'], int(env['MASTER_PORT']), int(env['WORLD_SIZE']), is_master=False,
+                         timeout=timeout)
+    return dist.PrefixStore(f"viewexplore/attempt_{env['TORCHELASTIC_RESTART_COUNT']}", base)
+
 def init_distributed(device:str|torch.device|None='auto', # 'auto', 'cpu', 'cuda', ...: the device type to train on
                      timeout_minutes:float=10., # how long a collective waits for a silent process before failing
                     )->torch.device:
@@ -158,7 +166,10 @@ def init_distributed(device:str|torch.device|None='auto', # 'auto', 'cpu', 'cuda
         dev = torch.device('cuda', local)
         torch.cuda.set_device(dev)
     from datetime import timedelta
-    dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', timeout=timedelta(minutes=timeout_minutes))
+    backend, timeout = ('nccl' if dev.type == 'cuda' else 'gloo'), timedelta(minutes=timeout_minutes)
+    store = _elastic_store(timeout)
+    if store is None: dist.init_process_group(backend, timeout=timeout)
+    else: dist.init_process_group(backend, store=store, rank=int(os.environ['RANK']), world_size=n, timeout=timeout)
     return dev
 
 # %% ../nbs/00_core.ipynb #80647ff1
