@@ -148,6 +148,7 @@ class Row:
     tutorial: str = ''             # the tutorial that tells the story
     gpu: str = ''                  # the paper-length command (a GPU run)
     gpu_steps: int = 0             # its optimiser steps, for the time estimate
+    tried_before: tuple = ()       # headings in benchmarks/RESULTS.md: the single-seed settings tried before this one
 
 
 VM_GPU = ('viewexplore pretrain --data cifar10 --encoder resnet18 --batch-size 256 --epochs 200 '
@@ -271,6 +272,43 @@ ROWS = [
         tutorial='looc_heads', gpu=f'{LOOC_GPU} --method looc++ --augment color,rotation', gpu_steps=CIFAR_STEPS),
 ]
 ROW = {r.id: r for r in ROWS}
+
+# The earlier single-seed explorations (benchmarks/RESULTS.md, by heading) that chose each row's setting: what was
+# tried at which length, data and budget, and what it showed. tests/test_scoreboard.py checks that the headings exist.
+_VIEWS = ("Pilot: embedded Fashion-MNIST subset, 4 epochs (2026-11-22)",
+          "Longer: embedded Fashion-MNIST subset, 16 epochs (2026-11-22)",
+          "A hundred epochs: embedded Fashion-MNIST subset, 3,900 steps (2026-11-22)",
+          "The paper's viewmaker width does not start the game sooner either (2026-11-22, pretraining only)",
+          "A ten times faster viewmaker does not start the game sooner (2026-11-22)",
+          "CIFAR-10, 10,000-image training subset, 4 epochs (2026-11-22)",
+          "Full Fashion-MNIST, 20,000-image training subset, 8 epochs (2026-11-22)", "A cheaper game (2026-12-06)")
+_HAPT = ("Wearable sensors: views on UCI HAPT (viewmaker paper, Table 4 setting, different data) (2026-11-22)",
+         "First point of the budget sweep: eps 0.5 (2026-11-22)", "The full budget sweep (2026-11-22)")
+_LOOC = ("Pilot: 5 epochs (2026-11-22)", "20 epochs (2026-11-22)",
+         "A learned viewmaker as a LooC augmentation (in neither paper), 5 epochs (2026-11-22)")
+_HEADS = ("Two heads at once: LooC and LooC++ with colour and rotation spaces, 20 epochs (LooC Table 5 and Figure 4) "
+          "(2026-11-22)",)
+for _r in ROWS:
+    _r.tried_before = {
+        'vm-noise': _VIEWS, 'vm-expert': _VIEWS,
+        'corners': ("CIFAR-10-Corners, 10,000 mosaics, 4 epochs (section 4.1.2) (2026-11-22)",),
+        'cropflip-vm': ("CIFAR-10, 10,000 images, 4 epochs: crop+flip with and without a viewmaker (section 4.2) "
+                        "(2026-11-22)",),
+        'robustness': ("Robustness to corruptions: expert, learned, combined and noise views (section 4.2, CIFAR-10-C) "
+                       "(2026-11-22)",),
+        'speech': ("Speech: views on the Free Spoken Digit Dataset (viewmaker paper, Table 2 setting, different data) "
+                   "(2026-11-22)",),
+        'sensors': _HAPT, 'budget': _HAPT[1:],
+        'one-subject': ("Labels from one subject only (pilot, 2026-11-22)",
+                        "Labels from one subject, with the sweep's best encoder and with spectral masking (2026-11-22)"),
+        'looc-rotation': _LOOC, 'looc-class': _LOOC, 'looc-color': _LOOC, 'looc++': _HEADS, 'head-shares': _HEADS,
+    }.get(_r.id, ())
+
+
+def results_headings()->set[str]:
+    "The section headings of benchmarks/RESULTS.md (without their '#' marks)."
+    text = (ROOT / 'benchmarks' / 'RESULTS.md').read_text()
+    return {l.lstrip('#').strip() for l in text.splitlines() if l.startswith('#')}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -636,13 +674,16 @@ def scoreboard_page(rows:list[dict])->str:
         '',
         '## What was tried',
         '',
-        'Each row\'s setting was chosen to show the effect where it can appear at this scale; the settings tried '
-        'first (one seed each) are listed here, with their results.',
+        'Each row\'s setting was chosen to show the effect where it can appear at this scale. The settings tried '
+        'before it, one seed each (other lengths, data sets, budgets, viewmaker widths and batch sizes), are the '
+        'earlier sections of `benchmarks/RESULTS.md`, each with its command and what it showed; for each row, the '
+        'sections that chose its setting:',
         '',
     ]
     for r in rows:
         t = tried(r['row'])
-        if t: parts += [f"**{r['row'].result}**", '', *t, '']
+        before = [f'- RESULTS.md, "{h}"' for h in r['row'].tried_before]
+        if t or before: parts += [f"**{r['row'].result}**", '', *before, *t, '']
     return '\n'.join(parts).rstrip() + '\n'
 
 

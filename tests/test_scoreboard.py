@@ -48,6 +48,16 @@ def test_every_row_names_runs_its_experiment_has(sb):
     assert len(sb.ROWS) == 14 and len({r.id for r in sb.ROWS}) == 14
 
 
+def test_every_row_says_what_was_tried_before_it(sb):
+    "Each row points at the RESULTS.md sections that chose its setting; a renamed or removed section fails here."
+    headings = sb.results_headings()
+    for r in sb.ROWS:
+        assert r.tried_before, r.id
+        missing = [h for h in r.tried_before if h not in headings]
+        assert not missing, (r.id, missing)
+    assert 'Pilot: 5 epochs (2026-11-22)' in headings and 'no such section' not in headings
+
+
 def test_every_result_file_records_its_provenance(sb):
     files = sorted(sb.RESULTS.glob('*/*/seed*.json'))
     for f in files:
