@@ -265,7 +265,7 @@ ROWS = [
         gpu_steps=CIFAR_STEPS),
     Row('head-shares', 'LooC, Figure 4', 'A classifier on LooC++ relies on more than one head (entropy of the mean '
         'share > 1 bit)', 'about 1 bit (ImageNet-100), about 2 bits (iNaturalist)', 'looc-heads',
-        'entropy of the mean head share - 1 bit', ('looc++', 'head_entropy'), None, margin=1.,
+        'entropy of the mean head share (bits)', ('looc++', 'head_entropy'), None, margin=1.,
         why={'reproduced': 'every space carries part of what the classifier uses',
              'in direction only': 'above 1 bit on average, within the seeds\' spread',
              'not reproduced': 'the classifier leans on one head'},
