@@ -273,3 +273,15 @@ def stale_widget_state(nb:Path)->bool:
 def test_no_stale_widget_state(nb):
     assert not stale_widget_state(nb), (f"{rel(nb)} keeps widget state saved by an earlier session that none of its outputs "
                                         "uses: drop the notebook metadata's 'widgets' entry")
+
+
+def test_library_lines_stay_under_120_characters():
+    """What the notebooks export (viewexplore/*.py) stays under 120 characters a line, module docstrings included;
+    nbdev's own generated lines (`__all__`, the symbol index, the package docstring's module list) are its format."""
+    pkg = ROOT / 'viewexplore'
+    long = []
+    for p in sorted(pkg.rglob('*.py')):
+        if p.name in ('_modidx.py', '__init__.py') and p.parent == pkg: continue
+        long += [f'{p.relative_to(ROOT)}:{i}' for i, l in enumerate(p.read_text().splitlines(), 1)
+                 if len(l) > 120 and not l.startswith('__all__ = ')]
+    assert not long, f'lines over 120 characters (edit the notebook, then nbdev-export): {long}'

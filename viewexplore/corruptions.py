@@ -1,4 +1,5 @@
-"""Does a representation survive noise, blur, weather and compression? CIFAR-10-C style corruptions of any image, and the accuracy under each.
+"""Does a representation survive noise, blur, weather and compression? CIFAR-10-C style corruptions of any image, and
+the accuracy under each.
 
 Docs: https://viewexplore.github.io/viewexplore/corruptions.html.md"""
 

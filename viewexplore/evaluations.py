@@ -1,4 +1,5 @@
-"""`viewexplore.evaluations`: every evaluation beyond the linear probe and kNN, importable from one place as before they had a lesson each.
+"""`viewexplore.evaluations`: every evaluation beyond the linear probe and kNN, importable from one place as before
+they had a lesson each.
 
 Docs: https://viewexplore.github.io/viewexplore/evaluations.html.md"""
 

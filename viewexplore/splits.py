@@ -60,8 +60,9 @@ def holdout_per_class(y:torch.Tensor, # int64 labels (N,)
     q = [0 if c < 2 or test_fraction == 0 else min(int(c) - 1, max(1, round(int(c)*test_fraction))) for c in counts]
     if test_fraction > 0 and len(y) and not any(q):
         raise InputError(f"A random split holds out part of each class with two or more examples, and none of these "
-                         f"{len(y)} examples' {len(counts)} classes has two, so nothing is left to test on. Add examples "
-                         "(two or more per class), or name the test set (e.g. --split speaker:NAME or subject:K).")
+                         f"{len(y)} examples' {len(counts)} classes has two, so nothing is left to test on. "
+                         "Add examples (two or more per class), or name the test set "
+                         "(e.g. --split speaker:NAME or subject:K).")
     te = torch.zeros(len(y), dtype=torch.bool)
     te[pick_per_class(y, q, torch.Generator().manual_seed(seed))] = True
     return te

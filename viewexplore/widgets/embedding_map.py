@@ -1,4 +1,7 @@
-"""A 2-D map of a representation of the test set, coloured by class or by a probe's task; hover a point to see its image, click it for its views and its nearest neighbours in the full space; two representations side by side, with linked selection; and a run's snapshots played as an aligned animation with a time slider, the points whose neighbours changed most highlighted.
+"""A 2-D map of a representation of the test set, coloured by class or by a probe's task; hover a point to see its
+image, click it for its views and its nearest neighbours in the full space; two representations side by side, with
+linked selection; and a run's snapshots played as an aligned animation with a time slider, the points whose
+neighbours changed most highlighted.
 
 Docs: https://viewexplore.github.io/viewexplore/embedding_map.html.md"""
 
