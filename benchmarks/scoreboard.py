@@ -510,6 +510,32 @@ def judged(s:dict, margin:float)->str:
     return status(shifted)
 
 
+def run_minutes(exp:str, run:str)->float|None:
+    "Minutes one seed of `run` takes here (pretraining and evaluations): its quickest recorded seed, None if none."
+    ts = [(r['pretrain_seconds'] + r['evaluation_seconds'] + (r.get('extra_evaluation_seconds') or 0)) / 60
+          for r in (read_result(exp, run, s) for s in EXPERIMENTS[exp].seeds) if r]
+    return min(ts) if ts else None
+
+
+def row_minutes(row:Row)->dict:
+    "The row's runs' minutes per seed: `longest` (the row's single run), `seed` (one more seed of all), None unknown."
+    exp = EXPERIMENTS[row.experiment]
+    ts = [run_minutes(exp.name, run) for run in runs_of(exp, [row])]
+    if not ts or None in ts: return dict(longest=None, seed=None)
+    return dict(longest=max(ts), seed=sum(ts))
+
+
+def seeds_note(r:dict)->str:
+    "How many of its experiment's seeds a row has, and what one more costs here ('' when it has them all)."
+    row = r['row']
+    n, want = len(r['seeds']), len(EXPERIMENTS[row.experiment].seeds)
+    if n == 0 or n >= want: return ''
+    t = row_minutes(row)
+    cost = (f"; one more seed of its runs took about {t['seed']:.0f} min here (its longest run: {t['longest']:.0f} min)"
+            if t['seed'] is not None else '')
+    return f"{n} of {want} seeds so far{cost}"
+
+
 def row_summary(row:Row)->dict:
     v = row_values(row)
     diff = summary([v['a'][s] - v['b'][s] for s in v['effect']])
@@ -549,7 +575,8 @@ def full_table(rows:list[dict])->str:
     for i, r in enumerate(rows, 1):
         row, exp = r['row'], EXPERIMENTS[r['row'].experiment]
         margin = f" (claim: > {row.margin:g})" if row.margin else ''
-        why = 'one seed so far: no interval yet' if r['diff']['n'] == 1 else row.why.get(r['status'], '')
+        why = 'no interval yet' if r['diff']['n'] == 1 else row.why.get(r['status'], '')
+        if seeds_note(r): why = f"{why}. {seeds_note(r)}"
         lines.append(f"| {i} | **{row.result}** ({row.source}) | {row.paper} | {_sides(r)} | "
                      f"{row.effect}: {_ci(r['diff'])}{margin} | {len(r['seeds'])} | {exp.what} | "
                      f"**{r['status']}** | {why} | {_command(row)} |")
@@ -621,6 +648,7 @@ def tried(row:Row)->list[str]:
 def scoreboard_page(rows:list[dict])->str:
     counts = {s: sum(r['status'] == s for r in rows) for s in STATUS_MARK}
     hw = next((read_result(e, run, s)['hardware'] for e, run, s in _done()), None)
+    threads = ' or '.join(str(t) for t in sorted({read_result(e, run, s)['hardware']['threads'] for e, run, s in _done()}))
     parts = [
         '# The reproduction scoreboard',
         '',
@@ -648,7 +676,7 @@ def scoreboard_page(rows:list[dict])->str:
         'on the CPU, skipping finished ones and resuming unfinished ones from their checkpoints, then rewrites this '
         'page, the README\'s table and each tutorial\'s. CIFAR-10, FSDD and HAPT are read from `$VIEWEXPLORE_DATA`.',
         '',
-        f"Hardware of the recorded runs: {hw['cpu']}, {hw['threads']} thread(s) per run, torch {hw['torch']}." if hw else '',
+        f"Hardware of the recorded runs: {hw['cpu']}, {threads} thread(s) per run, torch {hw['torch']}." if hw else '',
         '',
         '## Time per experiment',
         '',
@@ -723,17 +751,29 @@ def _done()->list[tuple[str, str, int]]:
 
 
 def time_table()->str:
-    lines = ['| experiment | runs x seeds done | pretraining (min) | evaluations (min) | mean load average |',
-             '|---|---|---|---|---|']
+    "Recorded time per experiment, and what all of `run` costs with each run at its quickest recorded seed."
+    lines = ['| experiment | runs x seeds done | pretraining (min) | evaluations (min) | mean load average '
+             '| one seed of every run, quickest (min) |', '|---|---|---|---|---|---|']
+    total, untimed = 0., []
     for e in EXPERIMENTS.values():
         rs = [read_result(e.name, run, s) for run in e.runs for s in e.seeds]
         rs = [r for r in rs if r]
+        quick = {run: run_minutes(e.name, run) for run in e.runs}
+        if not e.search:
+            total += sum(m * len(e.seeds) for m in quick.values() if m is not None)
+            untimed += [f'{e.name}/{run}' for run, m in quick.items() if m is None]
         if not rs: continue
         pre = sum(r['pretrain_seconds'] for r in rs) / 60
         ev = sum(r['evaluation_seconds'] + r['extra_evaluation_seconds'] for r in rs) / 60
         load = sum((r['load_average']['start'] + r['load_average']['end']) / 2 for r in rs) / len(rs)
+        seed = '-' if None in quick.values() else f"{sum(quick.values()):.0f}"
         lines.append(f"| {e.name}{' (search)' if e.search else ''} | {len(rs)} of {len(e.runs) * len(e.seeds)} | "
-                     f"{pre:.0f} | {ev:.0f} | {load:.1f} |")
+                     f"{pre:.0f} | {ev:.0f} | {load:.1f} | {seed} |")
+    lines += ['', f"All of `python benchmarks/scoreboard.py run` (every run of every experiment but the searches, for "
+              f"every seed), with each run at its quickest recorded seed: **{total / 60:.1f} h**"
+              + (f", plus {len(untimed)} run(s) not yet timed ({', '.join(untimed)})." if untimed else '.')
+              + ' Recorded times include whatever else the machine ran (see the load average: 2 means both cores '
+              'busy), so on a quiet machine it is less.']
     return '\n'.join(lines)
 
 
@@ -961,6 +1001,9 @@ def main(argv=None)->int:
             print(f"{s['row'].id:14s} {s['status']:18s} seeds {s['seeds']}  {s['row'].effect}: {_ci(s['diff'])}")
         todo = pending(ROWS, None, False, True)
         print(f"\n{len(todo)} run(s) left: " + ', '.join(f'{e}/{r}/seed{s}' for e, r, s in todo))
+        known = [run_minutes(e, r) for e, r, _ in todo]
+        print(f"about {sum(m for m in known if m) / 60:.1f} h at each run's quickest recorded seed"
+              + (f", plus {known.count(None)} run(s) not yet timed" if None in known else ''))
         return 0
     if a.cmd == 'table':
         for c in write_tables(summaries): print(f"wrote {c.relative_to(ROOT)}")

@@ -104,3 +104,31 @@ def test_one_tiny_run_of_every_evaluation_writes_a_result_file(sb, tmp_path, mon
     assert 0 <= m['corrupted'] <= 100 and set(m['corruption_by_family'])
     m = json.loads(sb.result_path('tiny-hapt', 'viewmaker', 0).read_text())['metrics']
     assert 0 <= m['one_subject'] <= 100 and 0 <= m['supervised'] <= 100
+
+
+def test_seed_counts_and_times_come_from_the_result_files(sb, tmp_path, monkeypatch):
+    "A row short of seeds says how many it has and what one more cost; the time table sums quickest seeds."
+    monkeypatch.setattr(sb, 'RESULTS', tmp_path)
+    def write(exp, run, seed, minutes, knn):
+        p = sb.result_path(exp, run, seed)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(dict(metrics=dict(knn=knn, linear=knn), pretrain_seconds=minutes * 60 - 60,
+                                     evaluation_seconds=30, extra_evaluation_seconds=30,
+                                     load_average=dict(start=1., end=1.), hardware=dict(threads=2))))
+    row = sb.ROW['vm-noise']
+    assert sb.seeds_note(sb.row_summary(row)) == ''                       # not run: nothing to say
+    write('fmnist-views', 'viewmaker', 0, 30, 70.)
+    write('fmnist-views', 'viewmaker', 1, 20, 71.)
+    write('fmnist-views', 'noise', 0, 5, 60.)
+    r = sb.row_summary(row)
+    assert r['seeds'] == [0] and sb.run_minutes('fmnist-views', 'viewmaker') == 20   # the quickest seed
+    assert sb.seeds_note(r) == ('1 of 3 seeds so far; one more seed of its runs took about 25 min here '
+                                '(its longest run: 20 min)')
+    write('fmnist-views', 'noise', 1, 5, 61.)
+    write('fmnist-views', 'viewmaker', 2, 40, 69.)
+    write('fmnist-views', 'noise', 2, 7, 62.)
+    assert sb.seeds_note(sb.row_summary(row)) == ''                       # all three seeds
+    assert '| 3 |' in sb.full_table([sb.row_summary(row)]).splitlines()[2]
+    t = sb.time_table()
+    assert '| fmnist-views | 6 of 9 | 101 | 6 | 1.0 | - |' in t          # expert untimed: no seed total yet
+    assert '**1.2 h**' in t and 'fmnist-views/expert' in t               # (20 + 5) x 3 seeds = 75 min
