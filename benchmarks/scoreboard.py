@@ -584,11 +584,13 @@ def full_table(rows:list[dict])->str:
 
 
 def short_table(rows:list[dict], link:str)->str:
-    lines = ['| result | paper | here (mean of seeds) | status |', '|---|---|---|---|']
+    lines = ['| result | paper | here (mean of seeds [95% CI]) | status |', '|---|---|---|---|']
     for r in rows:
         row = r['row']
         n = len(r['seeds'])
-        diff = '-' if r['diff']['n'] == 0 else f"{r['diff']['mean']:+.1f} ({n} seed{'s' if n > 1 else ''})"
+        d = r['diff']
+        ci = f" [{d['lo']:+.1f}, {d['hi']:+.1f}]" if d['lo'] is not None else ''
+        diff = '-' if d['n'] == 0 else f"{d['mean']:+.1f}{ci} ({n} seed{'s' if n > 1 else ''})"
         lines.append(f"| {row.result} ({row.source}) | {row.paper} | {row.effect}: {diff} | {r['status']} |")
     counts = {s: sum(r['status'] == s for r in rows) for s in STATUS_MARK}
     tally = ', '.join(f"{n} {s}" for s, n in counts.items() if n)
