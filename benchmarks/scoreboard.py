@@ -594,7 +594,7 @@ def short_table(rows:list[dict], link:str)->str:
         lines.append(f"| {row.result} ({row.source}) | {row.paper} | {row.effect}: {diff} | {r['status']} |")
     counts = {s: sum(r['status'] == s for r in rows) for s in STATUS_MARK}
     tally = ', '.join(f"{n} {s}" for s, n in counts.items() if n)
-    return '\n'.join(lines) + f"\n\n{len(rows)} results: {tally}. Intervals, settings and commands: [{link}]({link})."
+    return '\n'.join(lines) + f"\n\n{len(rows)} result{'s' if len(rows) > 1 else ''}: {tally}. Intervals, settings and commands: [{link}]({link})."
 
 
 def gpu_table(rows:list[dict])->str:
