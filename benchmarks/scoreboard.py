@@ -369,7 +369,8 @@ def _extra_evals(exp:Experiment, out:Path, seed:int)->dict:
     if 'corruption' in exp.evals:
         from viewexplore.evaluate import linear_probe
         from viewexplore.evaluations import corruption_robustness
-        probe = linear_probe(tr.encoder, tr.data, viewmaker=tr.viewmaker, epochs=exp.eval_epochs or tr.config.probe_epochs,
+        epochs = exp.eval_epochs or tr.config.probe_epochs
+        probe = linear_probe(tr.encoder, tr.data, viewmaker=tr.viewmaker, epochs=epochs,
                              seed=seed, progress=False, return_classifier=True)
         test = tr.data.subset(n_test=min(1000, len(tr.data.test_x)), seed=seed)
         rob = corruption_robustness(tr.encoder, probe['classifier'], test, seed=seed)
@@ -594,7 +595,8 @@ def short_table(rows:list[dict], link:str)->str:
         lines.append(f"| {row.result} ({row.source}) | {row.paper} | {row.effect}: {diff} | {r['status']} |")
     counts = {s: sum(r['status'] == s for r in rows) for s in STATUS_MARK}
     tally = ', '.join(f"{n} {s}" for s, n in counts.items() if n)
-    return '\n'.join(lines) + f"\n\n{len(rows)} result{'s' if len(rows) > 1 else ''}: {tally}. Intervals, settings and commands: [{link}]({link})."
+    noun = 'result' if len(rows) == 1 else 'results'
+    return '\n'.join(lines) + f"\n\n{len(rows)} {noun}: {tally}. Intervals, settings and commands: [{link}]({link})."
 
 
 def gpu_table(rows:list[dict])->str:
@@ -650,7 +652,8 @@ def tried(row:Row)->list[str]:
 def scoreboard_page(rows:list[dict])->str:
     counts = {s: sum(r['status'] == s for r in rows) for s in STATUS_MARK}
     hw = next((read_result(e, run, s)['hardware'] for e, run, s in _done()), None)
-    threads = ' or '.join(str(t) for t in sorted({read_result(e, run, s)['hardware']['threads'] for e, run, s in _done()}))
+    threads = sorted({read_result(e, run, s)['hardware']['threads'] for e, run, s in _done()})
+    threads = ' or '.join(str(t) for t in threads)
     parts = [
         '# The reproduction scoreboard',
         '',
@@ -864,8 +867,9 @@ def write_tables(rows:list[dict])->list[Path]:
 # ---------------------------------------------------------------------------------------------------------------------
 # FLOPs of the paper-length runs (for the GPU column)
 # ---------------------------------------------------------------------------------------------------------------------
-ASSUMED_RATE = 0.1 * 989e12   # a tenth of the H100 SXM's dense bf16 peak (small 32x32 convolutions rarely reach more): an
-                              # assumption, stated on the page; `make gpu-check` measures the real rate
+# a tenth of the H100 SXM's dense bf16 peak (small 32x32 convolutions rarely reach more): an assumption, stated on the
+# page; `make gpu-check` measures the real rate
+ASSUMED_RATE = 0.1 * 989e12
 
 FLOP_SETTINGS = {   # row id -> PretrainConfig options of one paper-length step (data shapes from the named set)
     'vm-noise': dict(data='cifar10', encoder='resnet18', views='viewmaker', viewmaker_width=32, batch_size=256),

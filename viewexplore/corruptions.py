@@ -1,5 +1,4 @@
-"""Does a representation survive noise, blur, weather and compression? CIFAR-10-C style corruptions of any image, and
-the accuracy under each.
+"""Does a representation survive noise, blur, weather and compression? CIFAR-10-C style corruptions of any image.
 
 Docs: https://viewexplore.github.io/viewexplore/corruptions.html.md"""
 

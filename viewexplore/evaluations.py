@@ -1,5 +1,4 @@
-"""`viewexplore.evaluations`: every evaluation beyond the linear probe and kNN, importable from one place as before
-they had a lesson each.
+"""Every evaluation beyond the linear probe and kNN, importable from one place.
 
 Docs: https://viewexplore.github.io/viewexplore/evaluations.html.md"""
 

@@ -1,5 +1,4 @@
-"""Small trained runs shipped with the package, so that the exploration lessons and the embedding map open one in
-seconds.
+"""Small trained runs shipped with the package, so that the lessons and the embedding map open one in seconds.
 
 Docs: https://viewexplore.github.io/viewexplore/examples.html.md"""
 

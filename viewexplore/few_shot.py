@@ -1,5 +1,4 @@
-"""How good is a representation with 1, 5 or 10 labels per class? Support sets, two classifiers, and Student-t
-confidence intervals.
+"""How good is a representation with 1, 5 or 10 labels per class? Trials and Student-t confidence intervals.
 
 Docs: https://viewexplore.github.io/viewexplore/few_shot.html.md"""
 

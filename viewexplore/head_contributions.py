@@ -1,5 +1,4 @@
-"""Which embedding space does a classifier on LooC++ features rely on? Each head's share of the decision, its
-histogram and entropy (the LooC paper's Figure 4).
+"""Which embedding space does a classifier on LooC++ features rely on? The LooC paper's Figure 4.
 
 Docs: https://viewexplore.github.io/viewexplore/head_contributions.html.md"""
 

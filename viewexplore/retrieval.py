@@ -1,5 +1,4 @@
-"""What does a representation consider similar? A query's nearest neighbours in a gallery, as the LooC paper's Figure
-3 shows them.
+"""What does a representation consider similar? A query's nearest neighbours, as in the LooC paper's Figure 3.
 
 Docs: https://viewexplore.github.io/viewexplore/retrieval.html.md"""
 

@@ -1,5 +1,4 @@
-"""Does a representation still know which way is up, and what colour things are? The LooC paper's probes for what an
-augmentation erased.
+"""Does a representation still know which way is up, and what colour things are? The LooC paper's probes.
 
 Docs: https://viewexplore.github.io/viewexplore/task_probes.html.md"""
 

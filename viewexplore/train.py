@@ -1,5 +1,4 @@
-"""One thin trainer for every method: the loop, precision, channels-last, compilation, progress, the non-finite-loss
-stop, signals, crash-safe checkpoints with exact resume, and data-parallel training on torchrun.
+"""One thin trainer for every method: precision, compilation, crash-safe checkpoints with exact resume, torchrun.
 
 Docs: https://viewexplore.github.io/viewexplore/train.html.md"""
 

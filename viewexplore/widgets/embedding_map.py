@@ -1,7 +1,4 @@
-"""A 2-D map of a representation of the test set, coloured by class or by a probe's task; hover a point to see its
-image, click it for its views and its nearest neighbours in the full space; two representations side by side, with
-linked selection; and a run's snapshots played as an aligned animation with a time slider, the points whose
-neighbours changed most highlighted.
+"""A 2-D map of a representation: hover for images, click for views and neighbours, play a run's snapshots.
 
 Docs: https://viewexplore.github.io/viewexplore/embedding_map.html.md"""
 

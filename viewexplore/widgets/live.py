@@ -1,6 +1,4 @@
-"""Watch the encoder and the viewmaker play: train step by step in the notebook, or one player's turn at a time with
-what each turn changed; see where the viewmaker will push next; change the distortion budget while it runs,
-compare with Gaussian noise at the same budget, and save the run for the other widgets and the command line.
+"""Watch the encoder and the viewmaker play, turn by turn, and change the distortion budget while they do.
 
 Docs: https://viewexplore.github.io/viewexplore/live_game.html.md"""
 
