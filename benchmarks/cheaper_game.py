@@ -3,10 +3,10 @@ the one-pass mode) or compute faster (torch.compile on the CPU), against the pap
 
 Each setting trains the same batches from the same seed; the settings are interleaved (`--repeats` rounds of all of
 them), so a busy machine slows them alike and the ratios stay meaningful. Accuracy is not measured here: the
-scoreboard runs the main row's setting with the same options and seeds (`benchmarks/scoreboard.py`, experiment
-`fmnist-game`, runs
-`viewmaker-every2`, `viewmaker-every4`, `viewmaker-onepass`), and `python benchmarks/cheaper_game.py --accuracy`
-prints that comparison from its result files.
+scoreboard trains the main row's setting with the same options and seeds (`benchmarks/scoreboard.py`, experiment
+`fmnist-game`, runs `viewmaker-every2`, `viewmaker-every4`, `viewmaker-onepass`), and
+`python benchmarks/cheaper_game.py --accuracy` prints that comparison from its result files, with the fast preset
+(`viewexplore.config.PRESETS['fast']`) those files choose.
 
     python benchmarks/cheaper_game.py --repeats 3
     python benchmarks/cheaper_game.py --accuracy
@@ -21,10 +21,6 @@ SETTINGS = [('paper: alternating, viewmaker every step', {}),
             ('one pass (gradient reversal)', dict(mode='simultaneous')),
             ('paper + compile', dict(compile=True)),
             ('every 2nd step + compile', dict(viewmaker_every=2, compile=True))]
-RUNS = {'paper: alternating, viewmaker every step': 'viewmaker', 'viewmaker every 2nd step': 'viewmaker-every2',
-        'viewmaker every 4th step': 'viewmaker-every4', 'one pass (gradient reversal)': 'viewmaker-onepass',
-        'noise (no viewmaker)': 'noise'}
-
 
 def speed(a):
     import torch
@@ -61,22 +57,11 @@ def speed(a):
 
 
 def accuracy():
+    "The scoreboard's table of the games (kNN, probe, cost per seed, budget use) and the fast preset it chooses."
     spec = importlib.util.spec_from_file_location('scoreboard', ROOT / 'benchmarks' / 'scoreboard.py')
     sb = importlib.util.module_from_spec(spec); sys.modules['scoreboard'] = sb; spec.loader.exec_module(sb)
-    e = sb.EXPERIMENTS['fmnist-views']
-    print(f"{e.what}; kNN and linear probe, mean over seeds [95% CI]; difference to the paper's schedule per seed\n")
-    print('| game | seeds | kNN (%) | linear probe (%) | kNN - paper\'s | pretraining (s, mean) |\n|---|---|---|---|---|---|')
-    base = {s: sb.read_result(e.name, 'viewmaker', s) for s in e.seeds}
-    for name, run in RUNS.items():
-        exp = e.name if run in e.runs else 'fmnist-game'
-        rs = {s: sb.read_result(exp, run, s) for s in e.seeds}
-        rs = {s: r for s, r in rs.items() if r}
-        if not rs: print(f'| {name} | 0 | - | - | - | - |'); continue
-        knn = sb.summary([r['metrics']['knn'] for r in rs.values()])
-        lin = sb.summary([r['metrics']['linear'] for r in rs.values()])
-        diff = sb.summary([r['metrics']['knn'] - base[s]['metrics']['knn'] for s, r in rs.items() if base.get(s)])
-        t = sum(r['pretrain_seconds'] for r in rs.values()) / len(rs)
-        print(f"| {name} | {len(rs)} | {sb._ci(knn)} | {sb._ci(lin)} | {sb._ci(diff)} | {t:.0f} |")
+    print(f"{sb.EXPERIMENTS['fmnist-views'].what}; mean over seeds [95% CI]\n")
+    print(sb.variants_table() + '\n\n' + sb.fast_preset_text() + '\n\n' + sb.clamp_text())
 
 
 def main():

@@ -437,8 +437,11 @@ def run_one(exp_name:str, run:str, seed:int)->dict:
 def pending(rows:list[Row], seeds:tuple|None, search:bool, every_run:bool=False)->list[tuple[str, str, int]]:
     "(experiment, run, seed) without a result file: the runs `rows` read (`every_run`: all their experiments' runs)."
     exps = [e for e in EXPERIMENTS.values() if e.search] if search else []
-    for r in rows:
-        if EXPERIMENTS[r.experiment] not in exps: exps.append(EXPERIMENTS[r.experiment])
+    wanted = [EXPERIMENTS[r.experiment] for r in rows]
+    # every run: also the experiments no row reads (fmnist-game: the cheaper games and unclamped views)
+    wanted += [e for e in EXPERIMENTS.values() if every_run and not e.search]
+    for e in wanted:
+        if e not in exps: exps.append(e)
     todo = []
     for e in exps:
         needed = set(runs_of(e, rows)) if not (e.search or every_run) else set(e.runs)
@@ -557,10 +560,15 @@ def _ci(s:dict, digits:int=1)->str:
     return f"{s['mean']:.{digits}f} [{s['lo']:.{digits}f}, {s['hi']:.{digits}f}]"
 
 
+# sides that are two metrics of one run, by what they are ({run}: the run)
+METRIC_NAMES = dict(one_subject="{run} + probe on one subject's labels", supervised="supervised on one subject's labels")
+
+
 def _sides(r:dict)->str:
     row = r['row']
     if r['a']['n'] == 0: return '-'
-    name = lambda side: side[0] if row.id != 'budget' else side[0]
+    same_run = row.b is not None and row.a[0] == row.b[0]   # two metrics of one run: say which is which
+    name = lambda side: METRIC_NAMES.get(side[1], '{run} ' + side[1]).format(run=side[0]) if same_run else side[0]
     if row.b is None and row.id != 'budget': return f"{row.a[0]} {row.a[1]}: {_ci(r['a'], 2)}"
     b = 'best of the other budgets' if row.id == 'budget' else f"{name(row.b)}"
     return f"{name(row.a)} {_ci(r['a'])} vs {b} {_ci(r['b'])}"
@@ -700,10 +708,15 @@ def scoreboard_page(rows:list[dict])->str:
         'The main row\'s setting (`fmnist-views`) played with less computation per step, and with unclamped image '
         'views (the authors\' CIFAR-10 runs did not clamp; see `nbs/10_viewmaker.ipynb`), against the paper\'s '
         'schedule with clamping, seed by seed. Speed, measured side by side, is in `benchmarks/RESULTS.md` ("A '
-        'cheaper game"). "Realised |delta|" is the mean |view - image| on 500 test images; "on the garment" is the '
+        'cheaper game"); the recorded pretraining times beside the table include whatever else the machine ran (a load '
+        'average of 2 means both cores busy). "Realised |delta|" is the mean |view - image| on 500 test images; "on the garment" is the '
         'share of |delta| on pixels brighter than their image\'s mean (the garment is about 42% of the pixels).',
         '',
         variants_table(),
+        '',
+        fast_preset_text(),
+        '',
+        clamp_text(),
         '',
         '## What was tried',
         '',
@@ -732,7 +745,7 @@ def variants_table()->str:
     "kNN, linear probe, kNN difference to the paper's schedule (paired by seed), budget use and pretraining time."
     base = {s: read_result('fmnist-views', 'viewmaker', s) for s in SEEDS}
     lines = ['| game | seeds | kNN (%) | linear probe (%) | kNN - paper\'s, per seed | realised \\|delta\\| | '
-             'on the garment (%) | pretraining (min, mean) |', '|---|---|---|---|---|---|---|---|']
+             'on the garment (%) | pretraining (min, mean; load average) |', '|---|---|---|---|---|---|---|---|']
     for name, exp, run in VARIANTS:
         rs = {s: read_result(exp, run, s) for s in SEEDS}
         rs = {s: r for s, r in rs.items() if r}
@@ -741,10 +754,68 @@ def variants_table()->str:
         m = lambda k, f=1.: summary([f * r['metrics'][k] for r in rs.values() if r['metrics'].get(k) is not None])
         d = summary([r['metrics']['knn'] - base[s]['metrics']['knn'] for s, r in rs.items() if base.get(s)])
         t = sum(r['pretrain_seconds'] for r in rs.values()) / len(rs) / 60
+        load = sum(sum(r['load_average'].values()) / 2 for r in rs.values()) / len(rs)
         lines.append(f"| {name} | {len(rs)} | {_ci(m('knn'))} | {_ci(m('linear'))} | "
                      f"{_ci(d) if run != 'viewmaker' else '-'} | {_ci(m('realised_mean_abs_delta'), 3)} | "
-                     f"{_ci(m('object_share', 100.))} | {t:.0f} |")
+                     f"{_ci(m('object_share', 100.))} | {t:.0f}; {load:.1f} |")
     return '\n'.join(lines)
+
+
+# the cheaper games, quickest first (images/s against the paper's schedule, side by side: benchmarks/RESULTS.md, "A
+# cheaper game"): the fast preset is the first of them that costs at most FAST_COST kNN points over every seed
+FAST_CANDIDATES = [('viewmaker-every4', dict(viewmaker_every=4), '2.0x'),
+                   ('viewmaker-every2', dict(viewmaker_every=2), '1.5x'),
+                   ('viewmaker-onepass', dict(mode='simultaneous'), '1.4x')]
+FAST_COST = 1.0
+
+
+def knn_cost(run:str)->dict:
+    "The summary of kNN(`run` of fmnist-game) - kNN(the paper's schedule), paired by seed."
+    base = {s: read_result('fmnist-views', 'viewmaker', s) for s in SEEDS}
+    rs = {s: read_result('fmnist-game', run, s) for s in SEEDS}
+    return summary([r['metrics']['knn'] - base[s]['metrics']['knn'] for s, r in rs.items() if r and base.get(s)])
+
+
+def fast_preset()->tuple[str|None, dict|None, str]:
+    "(run, options, why) of the fast preset the result files choose; (None, None, why) while seeds are missing."
+    costs = {run: knn_cost(run) for run, _, _ in FAST_CANDIDATES}
+    missing = sum(len(SEEDS) - c['n'] for c in costs.values())
+    if missing:
+        return None, None, f"not chosen yet: {missing} of the {len(SEEDS) * len(costs)} cheaper-game runs are missing"
+    said = '; '.join(f"{run.removeprefix('viewmaker-')} ({speed}): {_ci(costs[run])}"
+                     for run, _, speed in FAST_CANDIDATES)
+    for run, options, speed in FAST_CANDIDATES:
+        if costs[run]['mean'] >= -FAST_COST:
+            return run, options, (f"the quickest game whose kNN is on average at most {FAST_COST:g} point below the "
+                                  f"paper's schedule over {len(SEEDS)} seeds (kNN - paper's, per seed: {said})")
+    return None, None, f"none of the cheaper games stays within {FAST_COST:g} point ({said})"
+
+
+def fast_preset_text()->str:
+    run, options, why = fast_preset()
+    if run is None: return f"**The fast preset** (`--preset fast`): {why}; until then it is the paper's schedule."
+    opts = ', '.join(f'{k}={v!r}' for k, v in options.items())
+    return (f"**The fast preset** (`--preset fast`, `PRESETS['fast']` in `viewexplore.config`): `{opts}`, "
+            f"{why}. A test checks that the package's preset is the one these result files choose.")
+
+
+def clamp_default()->tuple[bool|None, str]:
+    "(clamp_views default the result files choose, why); None while seeds are missing."
+    cost = knn_cost('viewmaker-noclamp')
+    if cost['n'] < len(SEEDS):
+        return None, f"not decided yet: {cost['n']} of {len(SEEDS)} seeds of unclamped views"
+    said = f"kNN, unclamped - clamped, per seed: {_ci(cost)}"
+    if cost['lo'] > 0:
+        return False, f"unclamped views are better over {len(SEEDS)} seeds ({said}), so the default is not to clamp"
+    return True, (f"unclamped views are not better over {len(SEEDS)} seeds ({said}), so the default stays clamped, "
+                  "as the paper's text has it, and keeps every view a valid image")
+
+
+def clamp_text()->str:
+    default, why = clamp_default()
+    if default is None: return f"**Clamping** (`--clamp-views`): {why}; the default stays clamped until then."
+    return (f"**Clamping** (`--clamp-views`, default `{str(default).lower()}`): {why}. A test checks that "
+            "`ViewConfig.clamp_views` defaults to what these result files choose.")
 
 
 def _done()->list[tuple[str, str, int]]:

@@ -132,3 +132,51 @@ def test_seed_counts_and_times_come_from_the_result_files(sb, tmp_path, monkeypa
     t = sb.time_table()
     assert '| fmnist-views | 6 of 9 | 101 | 6 | 1.0 | - |' in t          # expert untimed: no seed total yet
     assert '**1.2 h**' in t and 'fmnist-views/expert' in t               # (20 + 5) x 3 seeds = 75 min
+
+
+def test_run_without_rows_also_plays_the_cheaper_games(sb, tmp_path, monkeypatch):
+    "`run` with no --rows trains every experiment's runs, fmnist-game's too, which no row reads; --rows only theirs."
+    monkeypatch.setattr(sb, 'RESULTS', tmp_path)
+    every = sb.pending(sb.ROWS, (0,), False, every_run=True)
+    assert ('fmnist-game', 'viewmaker-every2', 0) in every and ('fmnist-game', 'viewmaker-noclamp', 0) in every
+    assert every.index(('fmnist-game', 'viewmaker-every2', 0)) > every.index(('looc-heads', 'looc++', 0))  # rows first
+    some = sb.pending([sb.ROW['vm-noise']], (0,), False)
+    assert {e for e, _, _ in some} == {'fmnist-views'} and ('fmnist-views', 'expert', 0) not in some
+
+
+def test_two_metrics_of_one_run_are_named_by_what_they_are(sb):
+    "A row comparing two metrics of one run (one subject's labels) names each side, not the run twice."
+    same = [r for r in sb.ROWS if r.b is not None and r.a[0] == r.b[0]]
+    assert [r.id for r in same] == ['one-subject']
+    for row in same:
+        assert row.a[1] in sb.METRIC_NAMES and row.b[1] in sb.METRIC_NAMES
+        s = sb.row_summary(row)
+        if s['a']['n']:
+            text = sb._sides(s)
+            assert 'supervised on one subject' in text and text.count(row.a[0]) == 1, text
+
+
+def test_the_fast_preset_and_the_clamp_default_follow_the_result_files(sb, tmp_path, monkeypatch):
+    "The quickest game within a point over every seed; clamping off only when unclamped views are surely better."
+    monkeypatch.setattr(sb, 'RESULTS', tmp_path)
+    def write(exp, run, knn, spread=(0.2, -0.2, 0.)):
+        for seed, noise in zip(sb.SEEDS, spread):
+            p = sb.result_path(exp, run, seed)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(json.dumps(dict(metrics=dict(knn=knn + noise))))
+    write('fmnist-views', 'viewmaker', 70.)
+    assert sb.fast_preset()[0] is None and 'missing' in sb.fast_preset()[2]
+    write('fmnist-game', 'viewmaker-every4', 67.)       # 3 points cheaper than the paper's: too costly
+    write('fmnist-game', 'viewmaker-every2', 69.5)      # half a point: the quickest within one
+    write('fmnist-game', 'viewmaker-onepass', 69.8)
+    assert sb.fast_preset()[:2] == ('viewmaker-every2', dict(viewmaker_every=2))
+    write('fmnist-game', 'viewmaker-every4', 69.2)
+    assert sb.fast_preset()[0] == 'viewmaker-every4'
+    for run in ('viewmaker-every4', 'viewmaker-every2', 'viewmaker-onepass'): write('fmnist-game', run, 68.)
+    assert sb.fast_preset()[0] is None and 'none of the cheaper games' in sb.fast_preset()[2]
+    assert sb.clamp_default()[0] is None
+    write('fmnist-game', 'viewmaker-noclamp', 70.1, (1.2, -0.8, 0.))   # within the seeds' spread: stays clamped
+    assert sb.clamp_default()[0] is True
+    write('fmnist-game', 'viewmaker-noclamp', 72.)      # better on every seed, interval above 0: unclamped
+    assert sb.clamp_default()[0] is False
+
