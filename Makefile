@@ -34,7 +34,7 @@ sync-check: setup
 
 # Every notebook cell, the `#| slow` ones included (short trainings of the lessons).
 nbtest: setup
-	$(BIN)/nbdev-test --n-workers 2 --flags slow
+	$(BIN)/nbdev-test --n-workers 2 --flags slow --timing
 
 nbtest-fast: setup
 	$(BIN)/nbdev-test --n-workers 2
@@ -66,7 +66,7 @@ $(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
 
 # Two worker processes for everything but the browser tests (they start JupyterLab and the docs server), then those.
 pytest: setup
-	$(BIN)/python -m pytest -q -n 2 -m 'not browser' tests
+	$(BIN)/python -m pytest -q -n 2 -m 'not browser' --durations=15 tests
 	$(BIN)/python -m pytest -q -m browser tests
 
 pytest-fast: setup
