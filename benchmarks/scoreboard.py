@@ -561,7 +561,8 @@ def _ci(s:dict, digits:int=1)->str:
 
 
 # sides that are two metrics of one run, by what they are ({run}: the run)
-METRIC_NAMES = dict(one_subject="{run} + probe on one subject's labels", supervised="supervised on one subject's labels")
+METRIC_NAMES = dict(one_subject="{run} + probe on one subject's labels",
+                    supervised="supervised on one subject's labels")
 
 
 def _sides(r:dict)->str:
@@ -709,7 +710,8 @@ def scoreboard_page(rows:list[dict])->str:
         'views (the authors\' CIFAR-10 runs did not clamp; see `nbs/10_viewmaker.ipynb`), against the paper\'s '
         'schedule with clamping, seed by seed. Speed, measured side by side, is in `benchmarks/RESULTS.md` ("A '
         'cheaper game"); the recorded pretraining times beside the table include whatever else the machine ran (a load '
-        'average of 2 means both cores busy). "Realised |delta|" is the mean |view - image| on 500 test images; "on the garment" is the '
+        'average of 2 means both cores busy). "Realised |delta|" is the mean |view - image| on 500 test images; '
+        '"on the garment" is the '
         'share of |delta| on pixels brighter than their image\'s mean (the garment is about 42% of the pixels).',
         '',
         variants_table(),

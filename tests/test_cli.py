@@ -448,3 +448,20 @@ def test_bad_own_data_gives_one_line_errors_and_leaves_nothing(cli, tmp_path, ca
     r = run_main('pretrain', '--data', *data, '--out', str(out), '--no-progress', env=own_env(tmp_path))
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not out.exists() and cached_files(tmp_path) == []   # nothing partial left behind
+
+
+def test_a_preset_sets_its_options_and_options_given_beside_it_win(tmp_path):
+    "`--preset fast` trains with PRESETS['fast']; an option given beside it wins; resuming refuses a preset."
+    from viewexplore.config import PRESETS, PretrainConfig
+    assert PRESETS['paper'] == {} and PRESETS['fast'], 'the fast preset changes something'
+    def run_preset(out, *extra):
+        r = run_main('pretrain', '--preset', 'fast', *TINY, '--epochs', '0', '--probe-epochs', '1',
+                     '--knn-every-epoch', 'false', *extra, '--out', out)
+        assert r.returncode == 0, r.stderr
+        return PretrainConfig.from_dict(json.loads((out / 'config.json').read_text())).flat()
+    fast = run_preset(tmp_path / 'fast')
+    assert {k: fast[k] for k in PRESETS['fast']} == PRESETS['fast']
+    mine = run_preset(tmp_path / 'mine', '--viewmaker-every', '1', '--mode', 'alternating')
+    assert (mine['viewmaker_every'], mine['mode']) == (1, 'alternating')
+    r = run_main('pretrain', '--preset', 'fast', '--resume', '--out', tmp_path / 'fast')
+    assert r.returncode == 2 and 'drop --preset' in r.stderr and 'Traceback' not in r.stderr, r.stderr

@@ -180,3 +180,12 @@ def test_the_fast_preset_and_the_clamp_default_follow_the_result_files(sb, tmp_p
     write('fmnist-game', 'viewmaker-noclamp', 72.)      # better on every seed, interval above 0: unclamped
     assert sb.clamp_default()[0] is False
 
+
+def test_the_package_uses_the_preset_and_clamp_default_the_result_files_choose(sb):
+    "PRESETS['fast'] and the clamp default are set by hand from the measurement: this catches a stale one."
+    from viewexplore.config import PRESETS, ViewConfig
+    run, options, why = sb.fast_preset()
+    if run is None: assert 'fast' not in PRESETS, f"PRESETS['fast'] exists, but the result files choose none: {why}"
+    else: assert PRESETS.get('fast') == options, f"the result files choose {run} ({options}): {why}"
+    default, why = sb.clamp_default()
+    assert ViewConfig().clamp_views == (True if default is None else default), why

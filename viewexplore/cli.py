@@ -19,7 +19,7 @@ from .storage import atomic_write_text
 from .data import DATASETS, load_dataset, data_spec
 from .views import VIEW_KINDS, EXPERT_BACKENDS
 from .models import ENCODERS
-from .config import PretrainConfig, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
+from .config import PretrainConfig, PRESETS, GROUPS, MODES, OBJECTIVES, PRECISIONS, TEXTURE_METHODS
 from .methods import method_names
 from .train import Pretrainer, TrainingInterrupted
 from .runs import load_run
@@ -127,6 +127,10 @@ def build_parser()->argparse.ArgumentParser:
                           'only --epochs and --device may be given). --resume auto: continue when --out holds the '
                           'checkpoint of the run these options describe, start it otherwise (one command line for '
                           'the first start and every restart, e.g. under torchrun --max-restarts)')
+    pre.add_argument('--preset', choices=tuple(PRESETS),
+                     help='start from a preset: paper (the paper\'s game, every default) or fast (the quickest '
+                          'cheaper game within one kNN point of the paper\'s, chosen by the scoreboard: '
+                          'viewexplore.config.PRESETS); options given beside it win')
     pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}',
                      help='run the kNN monitor after every epoch (default: true)')
     pre.add_argument('--no-progress', action='store_true', help='hide progress bars')
@@ -232,6 +236,10 @@ def pretrain(args)->dict:
     names = [k for k, _, _ in PretrainConfig.options()]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if (spec := _data_from_args(args, given)) is not None: given['data'] = spec
+    if getattr(args, 'preset', None):
+        if args.resume == 'yes':
+            raise InputError("When resuming, the options come from the checkpoint; drop --preset.")
+        given = {**PRESETS[args.preset], **given}   # options given beside the preset win
     if args.resume == 'yes' or (args.resume == 'auto' and _same_run(ck, given)):
         trainer = _resumed(ck, given, args.resume == 'yes', progress)
     else: trainer = _started(out, given, progress)

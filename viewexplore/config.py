@@ -15,8 +15,8 @@ from .models import ENCODERS
 from .losses import SIMCLR_VARIANTS
 
 # %% auto #0
-__all__ = ['MODES', 'OBJECTIVES', 'PRECISIONS', 'TEXTURE_METHODS', 'GROUPS', 'ViewConfig', 'ObjectiveConfig', 'MoCoConfig',
-           'OptimConfig', 'ProbeConfig', 'RuntimeConfig', 'PretrainConfig']
+__all__ = ['MODES', 'OBJECTIVES', 'PRECISIONS', 'TEXTURE_METHODS', 'GROUPS', 'PRESETS', 'ViewConfig', 'ObjectiveConfig',
+           'MoCoConfig', 'OptimConfig', 'ProbeConfig', 'RuntimeConfig', 'PretrainConfig']
 
 # %% ../nbs/30_config.ipynb #a55760d7
 MODES = ('alternating', 'simultaneous')
@@ -231,3 +231,19 @@ def validate(self:PretrainConfig)->PretrainConfig:
     if not (isinstance(m, (int, float)) and math.isfinite(m) and m >= 0):
         raise InputError(f"mask_noise must be a finite number >= 0, got {m!r}.")
     return self
+
+# %% ../nbs/30_config.ipynb #755a5956
+PRESETS = {
+    'paper': {},  # the paper's game: every default above
+    # the quickest cheaper game within one kNN point of the paper's over three seeds (benchmarks/scoreboard.py)
+    'fast': dict(mode='simultaneous'),
+}
+
+@patch(cls_method=True)
+def from_preset(cls:PretrainConfig,
+                name:str, # a key of PRESETS: paper or fast
+                **options)->PretrainConfig:
+    "The options of the preset `name`, with `options` (any option, by its flat name) on top: they win."
+    if name not in PRESETS:
+        raise InputError(f"Unknown preset {name!r}; the presets are: {', '.join(PRESETS)}.")
+    return cls(**{**PRESETS[name], **options})
