@@ -127,10 +127,11 @@ def build_parser()->argparse.ArgumentParser:
                           'only --epochs and --device may be given). --resume auto: continue when --out holds the '
                           'checkpoint of the run these options describe, start it otherwise (one command line for '
                           'the first start and every restart, e.g. under torchrun --max-restarts)')
+    fast = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in PRESETS.get('fast', {}).items())
     pre.add_argument('--preset', choices=tuple(PRESETS),
-                     help='start from a preset: paper (the paper\'s game, every default) or fast (the quickest '
-                          'cheaper game within one kNN point of the paper\'s, chosen by the scoreboard: '
-                          'viewexplore.config.PRESETS); options given beside it win')
+                     help=f"start from a preset; options given beside it win. paper: the paper's game (every "
+                          f"default); fast: {fast}, the quickest cheaper game within one kNN point of the paper's, "
+                          "chosen by the scoreboard (viewexplore.config.PRESETS)")
     pre.add_argument('--knn-every-epoch', type=_bool, default=True, metavar='{true,false}',
                      help='run the kNN monitor after every epoch (default: true)')
     pre.add_argument('--no-progress', action='store_true', help='hide progress bars')
