@@ -11,7 +11,6 @@ Modules:
 - `viewexplore.push_apart`: A view-learning method that is in neither paper, in a few lines of parts: a viewmaker that only pushes an image's two views apart, trained from Python and from the command line, and measured against the paper's adversary.
 - `viewexplore.sensors`: Activity recognition from body-worn motion sensors: HAPT, PAMAP2 and your own recordings cut into windows, turned into per-channel log spectrograms, split by person, and the spectral-masking views of the viewmaker paper.
 - `viewexplore.signals`: The dataset type that speech and wearable sensors share: z-scored spectrograms, labels, who made each example, the raw signals and the transform between them; and SpecAugment, the masking views of both.
-- `viewexplore.splits`: Class-stratified subsets and held-out test sets, the same for the same seed: shared by images, speech and sensors.
-- `viewexplore.storage`: Where data and caches live on disk, archives extracted once, and the one atomic write that every file viewexplore writes goes through."""
+- `viewexplore.splits`: Class-stratified subsets and held-out test sets, the same for the same seed: shared by images, speech and sensors."""
 
 __version__ = "0.1.0"

@@ -1,5 +1,4 @@
-"""Where data and caches live on disk, archives extracted once, and the one atomic write that every file
-viewexplore writes goes through.
+"""Where data and caches live on disk, archives extracted once, and the one atomic write for every file.
 
 Docs: https://viewexplore.github.io/viewexplore/storage.html.md"""
 
