@@ -397,8 +397,9 @@ def _extra_evals(exp:Experiment, out:Path, seed:int)->dict:
     return res
 
 
-def run_one(exp_name:str, run:str, seed:int)->dict:
-    "Train (or resume) one run, evaluate it and write its result file atomically; returns the result."
+def run_one(exp_name:str, run:str, seed:int, jobs:int=1)->dict:
+    """Train (or resume) one run, evaluate it and write its result file atomically; returns the result.
+    `jobs`: how many runs the queue ran at once beside this one (recorded: its times are shares of the cores)."""
     from viewexplore.cli import main as cli_main
     from viewexplore.storage import atomic_write_text
     exp = EXPERIMENTS[exp_name]
@@ -425,7 +426,7 @@ def run_one(exp_name:str, run:str, seed:int)->dict:
                # the epochs' own times add up across resumed sessions (metrics.json's covers the last one only)
                pretrain_seconds=sum(h['seconds'] for h in m['history']),
                evaluation_seconds=m['wall_seconds'] - m['pretrain_seconds'],
-               extra_evaluation_seconds=time.time() - t1, hardware=hardware(), git_commit=git_commit(),
+               extra_evaluation_seconds=time.time() - t1, hardware=hardware(), jobs=jobs, git_commit=git_commit(),
                date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                load_average=dict(start=load0, end=os.getloadavg()[0]))
     p = result_path(exp_name, run, seed)
@@ -514,11 +515,34 @@ def judged(s:dict, margin:float)->str:
     return status(shifted)
 
 
-def run_minutes(exp:str, run:str)->float|None:
-    "Minutes one seed of `run` takes here (pretraining and evaluations): its quickest recorded seed, None if none."
-    ts = [(r['pretrain_seconds'] + r['evaluation_seconds'] + (r.get('extra_evaluation_seconds') or 0)) / 60
-          for r in (read_result(exp, run, s) for s in EXPERIMENTS[exp].seeds) if r]
+def minutes(res:dict)->float:
+    "Minutes a result's run took (pretraining and evaluations, added across resumed sessions)."
+    return (res['pretrain_seconds'] + res['evaluation_seconds'] + (res.get('extra_evaluation_seconds') or 0)) / 60
+
+
+def jobs_of(res:dict)->int|None:
+    """How many runs the queue ran at once when `res` was recorded. Files written before the queue recorded it: one
+    when the run had every core's thread, else unknown (None: a single-thread run shared the cores with something)."""
+    if 'jobs' in res: return res['jobs']
+    return 1 if res['hardware']['threads'] >= res['hardware']['cores'] else None
+
+
+def run_minutes(exp:str, run:str, jobs:int=1)->float|None:
+    "Minutes one seed of `run` takes here: its quickest seed among those run `jobs` at a time, None if none was."
+    ts = [minutes(r) for r in (read_result(exp, run, s) for s in EXPERIMENTS[exp].seeds)
+          if r and jobs_of(r) == jobs]
     return min(ts) if ts else None
+
+
+def jobs_speedup(jobs:int=2)->dict|None:
+    """What running `jobs` runs at a time (one thread each) gains over one at a time (all the threads), measured on
+    the runs recorded both ways (other seeds of the same run): one-at-a-time minutes over the machine's share of the
+    `jobs`-at-a-time minutes (minutes / jobs), summed over those runs. None when no run was recorded both ways."""
+    pairs = [(run_minutes(e.name, run), run_minutes(e.name, run, jobs)) for e in EXPERIMENTS.values() for run in e.runs]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if not pairs: return None
+    one, shared = sum(a for a, _ in pairs), sum(b for _, b in pairs) / jobs
+    return dict(speedup=one / shared, runs=len(pairs), one=one, shared=shared, jobs=jobs)
 
 
 def row_minutes(row:Row)->dict:
@@ -831,7 +855,7 @@ def _done()->list[tuple[str, str, int]]:
 def time_table()->str:
     "Recorded time per experiment, and what all of `run` costs with each run at its quickest recorded seed."
     lines = ['| experiment | runs x seeds done | pretraining (min) | evaluations (min) | mean load average '
-             '| one seed of every run, quickest (min) |', '|---|---|---|---|---|---|']
+             '| one seed of every run, one at a time, quickest (min) |', '|---|---|---|---|---|---|']
     total, untimed = 0., []
     for e in EXPERIMENTS.values():
         rs = [read_result(e.name, run, s) for run in e.runs for s in e.seeds]
@@ -848,11 +872,23 @@ def time_table()->str:
         lines.append(f"| {e.name}{' (search)' if e.search else ''} | {len(rs)} of {len(e.runs) * len(e.seeds)} | "
                      f"{pre:.0f} | {ev:.0f} | {load:.1f} | {seed} |")
     lines += ['', f"All of `python benchmarks/scoreboard.py run` (every run of every experiment but the searches, for "
-              f"every seed), with each run at its quickest recorded seed: **{total / 60:.1f} h**"
+              f"every seed), one run at a time, with each run at its quickest seed recorded that way: "
+              f"**{total / 60:.1f} h**"
               + (f", plus {len(untimed)} run(s) not yet timed ({', '.join(untimed)})." if untimed else '.')
               + ' Recorded times include whatever else the machine ran (see the load average: 2 means both cores '
-              'busy), so on a quiet machine it is less.']
+              'busy), so on a quiet machine it is less.', '', jobs_text(total)]
     return '\n'.join(lines)
+
+
+def jobs_text(total:float)->str:
+    "What two runs at a time (`make reproduce`) would take, from the speedup measured on runs recorded both ways."
+    j = jobs_speedup(2)
+    if j is None: return ('Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): not yet '
+                          'measured; no run has seeds recorded both ways.')
+    return (f"Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): on the {j['runs']} "
+            f"runs recorded both ways (other seeds of the same runs), one at a time took {j['one']:.0f} min and two "
+            f"at a time {j['shared']:.0f} min of the machine (each run's minutes / 2), **{j['speedup']:.2f}x**; all of "
+            f"`run` at that rate: about **{total / 60 / j['speedup']:.1f} h**.")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1035,8 +1071,8 @@ def run_pending(rows:list[Row], seeds, search:bool, every_run:bool, jobs:int=1, 
                 started += 1
                 print(f"[{started}] {e}/{r}/seed{s} ({datetime.now().strftime('%H:%M')}, {threads} thread(s))",
                       flush=True)
-                running[(e, r, s)] = subprocess.Popen([sys.executable, __file__, '_one', e, r, str(s)], cwd=ROOT,
-                                                      env=env)
+                argv = [sys.executable, __file__, '_one', e, r, str(s), '--jobs', str(jobs)]
+                running[(e, r, s)] = subprocess.Popen(argv, cwd=ROOT, env=env)
             time.sleep(1)
             for key, p in list(running.items()):
                 rc = p.poll()
@@ -1067,10 +1103,11 @@ def main(argv=None)->int:
     f = sub.add_parser('flops', help='count the FLOPs of one paper-length training step per row (GPU column)')
     f.add_argument('--rows', nargs='+', choices=list(ROW))
     o = sub.add_parser('_one'); o.add_argument('experiment'); o.add_argument('run'); o.add_argument('seed', type=int)
+    o.add_argument('--jobs', type=int, default=1)
     a = p.parse_args(argv)
     rows = [ROW[i] for i in a.rows] if getattr(a, 'rows', None) else ROWS
     if a.cmd == '_one':
-        run_one(a.experiment, a.run, a.seed); return 0
+        run_one(a.experiment, a.run, a.seed, a.jobs); return 0
     if a.cmd == 'run':
         return run_pending(rows, tuple(a.seeds) if a.seeds else None, a.search, not a.rows, a.jobs, a.threads)
     if a.cmd == 'flops': flops(rows); return 0

@@ -96,8 +96,9 @@ def test_one_tiny_run_of_every_evaluation_writes_a_result_file(sb, tmp_path, mon
     sb.EXPERIMENTS['tiny-hapt'] = sb.Experiment('tiny-hapt', 'tiny', dict(tiny, data='hapt'), {
         'viewmaker': dict(views='viewmaker')}, evals=('one_subject',), seeds=(0,), eval_epochs=2)
     for e, run in [('tiny-looc', 'looc++'), ('tiny-combined', 'combined'), ('tiny-hapt', 'viewmaker')]:
-        r = sb.run_one(e, run, 0)
+        r = sb.run_one(e, run, 0, jobs=2)
         assert sb.result_path(e, run, 0).exists() and r['seed'] == 0 and r['metrics']['knn'] >= 0
+        assert sb.jobs_of(json.loads(sb.result_path(e, run, 0).read_text())) == 2     # recorded: times are shares
     m = json.loads(sb.result_path('tiny-looc', 'looc++', 0).read_text())['metrics']
     assert 0 <= m['rotation'] <= 100 and 0 <= m['hue'] <= 100 and 0 < m['head_entropy'] <= math.log2(3) + 1e-6
     m = json.loads(sb.result_path('tiny-combined', 'combined', 0).read_text())['metrics']
@@ -114,7 +115,7 @@ def test_seed_counts_and_times_come_from_the_result_files(sb, tmp_path, monkeypa
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps(dict(metrics=dict(knn=knn, linear=knn), pretrain_seconds=minutes * 60 - 60,
                                      evaluation_seconds=30, extra_evaluation_seconds=30,
-                                     load_average=dict(start=1., end=1.), hardware=dict(threads=2))))
+                                     load_average=dict(start=1., end=1.), hardware=dict(threads=2, cores=2))))
     row = sb.ROW['vm-noise']
     assert sb.seeds_note(sb.row_summary(row)) == ''                       # not run: nothing to say
     write('fmnist-views', 'viewmaker', 0, 30, 70.)
@@ -132,6 +133,29 @@ def test_seed_counts_and_times_come_from_the_result_files(sb, tmp_path, monkeypa
     t = sb.time_table()
     assert '| fmnist-views | 6 of 9 | 101 | 6 | 1.0 | - |' in t          # expert untimed: no seed total yet
     assert '**1.2 h**' in t and 'fmnist-views/expert' in t               # (20 + 5) x 3 seeds = 75 min
+
+
+def test_two_runs_at_a_time_are_timed_against_one_at_a_time(sb, tmp_path, monkeypatch):
+    "Minutes count per way of running; --jobs 2's speedup comes from runs recorded both ways; old files are inferred."
+    monkeypatch.setattr(sb, 'RESULTS', tmp_path)
+    def write(run, seed, minutes, **how):
+        p = sb.result_path('hapt-views', run, seed)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(dict(metrics=dict(knn=50., linear=50.), pretrain_seconds=minutes * 60,
+                                     evaluation_seconds=0, extra_evaluation_seconds=0,
+                                     load_average=dict(start=2., end=2.), **how)))
+    alone, two = dict(hardware=dict(threads=2, cores=2)), dict(hardware=dict(threads=1, cores=2), jobs=2)
+    assert 'not yet measured' in sb.time_table()
+    write('viewmaker-0.1', 0, 12, **alone)                                # an old file with every core: one at a time
+    write('viewmaker-0.1', 1, 9, hardware=dict(threads=1, cores=2))       # an old single-thread file: unknown
+    write('viewmaker-0.1', 2, 20, **two)
+    assert sb.jobs_of(sb.read_result('hapt-views', 'viewmaker-0.1', 1)) is None
+    assert sb.run_minutes('hapt-views', 'viewmaker-0.1') == 12 and sb.run_minutes('hapt-views', 'viewmaker-0.1', 2) == 20
+    write('masking', 0, 2, **alone)
+    write('masking', 1, 3, **two)
+    j = sb.jobs_speedup(2)
+    assert j['runs'] == 2 and j['one'] == 14 and j['shared'] == 11.5 and abs(j['speedup'] - 14 / 11.5) < 1e-9
+    assert '**1.22x**' in sb.time_table()
 
 
 def test_run_without_rows_also_plays_the_cheaper_games(sb, tmp_path, monkeypatch):
