@@ -17,13 +17,14 @@ not, *not run* when no result file exists.
 
     python benchmarks/scoreboard.py run                   # every CPU row, 3 seeds; resumable, finished runs skipped
     python benchmarks/scoreboard.py run --rows vm-noise   # some rows (any order)
+    python benchmarks/scoreboard.py run --game            # also the cheaper games and unclamped views (no row's)
     python benchmarks/scoreboard.py run --search          # the settings tried while choosing each row's setting
     python benchmarks/scoreboard.py status                # what is done, what is left
     python benchmarks/scoreboard.py table                 # write the tables (docs page, README, tutorials)
     python benchmarks/scoreboard.py check                 # exit 1 if a written table differs from the result files
 
-`make reproduce` runs `run` then `table`. A session that stops mid-run loses at most `--checkpoint-minutes` of work:
-the next `run` resumes every unfinished run from its checkpoint.
+`make reproduce` runs `run --jobs 2` then `table`; `make reproduce-game` adds `--game`. A session that stops mid-run
+loses at most `--checkpoint-minutes` of work: the next `run` resumes every unfinished run from its checkpoint.
 """
 from __future__ import annotations
 import argparse, json, math, os, platform, re, shlex, signal, subprocess, sys, time
@@ -435,17 +436,23 @@ def run_one(exp_name:str, run:str, seed:int, jobs:int=1)->dict:
     return res
 
 
-def pending(rows:list[Row], seeds:tuple|None, search:bool, every_run:bool=False)->list[tuple[str, str, int]]:
-    "(experiment, run, seed) without a result file: the runs `rows` read (`every_run`: all their experiments' runs)."
-    exps = [e for e in EXPERIMENTS.values() if e.search] if search else []
-    wanted = [EXPERIMENTS[r.experiment] for r in rows]
-    # every run: also the experiments no row reads (fmnist-game: the cheaper games and unclamped views)
-    wanted += [e for e in EXPERIMENTS.values() if every_run and not e.search]
+def unread()->list[Experiment]:
+    "The experiments no row reads, searches aside: fmnist-game (the cheaper games and unclamped views)."
+    read = {r.experiment for r in ROWS}
+    return [e for e in EXPERIMENTS.values() if not e.search and e.name not in read]
+
+
+def pending(rows:list[Row], seeds:tuple|None, search:bool, game:bool=False)->list[tuple[str, str, int]]:
+    """(experiment, run, seed) without a result file: the runs `rows` read, then (`game`) every run of the
+    experiments no row reads, then (`search`) the settings tried before the rows'."""
+    wanted = [EXPERIMENTS[r.experiment] for r in rows] + (unread() if game else [])
+    wanted += [e for e in EXPERIMENTS.values() if e.search] if search else []
+    exps = []
     for e in wanted:
         if e not in exps: exps.append(e)
     todo = []
     for e in exps:
-        needed = set(runs_of(e, rows)) if not (e.search or every_run) else set(e.runs)
+        needed = set(e.runs) if e.search or e in unread() else set(runs_of(e, rows))
         for s in (seeds or e.seeds):
             todo += [(e.name, run, s) for run in e.runs if run in needed and read_result(e.name, run, s) is None]
     return todo
@@ -710,9 +717,11 @@ def scoreboard_page(rows:list[dict])->str:
         '',
         '## Regenerate',
         '',
-        '`make reproduce` (= `python benchmarks/scoreboard.py run`, then `table`) runs every row\'s runs for every seed '
-        'on the CPU, skipping finished ones and resuming unfinished ones from their checkpoints, then rewrites this '
-        'page, the README\'s table and each tutorial\'s. CIFAR-10, FSDD and HAPT are read from `$VIEWEXPLORE_DATA`.',
+        '`make reproduce` (= `python benchmarks/scoreboard.py run --jobs 2`, then `table`) runs every row\'s runs for '
+        'every seed on the CPU, two at a time, skipping finished ones and resuming unfinished ones from their '
+        'checkpoints, then rewrites this page, the README\'s table and each tutorial\'s. `make reproduce-game` (`run '
+        '--game`) also plays the cheaper games and unclamped views that no row reads ("A cheaper game, and clamping" '
+        'below). CIFAR-10, FSDD and HAPT are read from `$VIEWEXPLORE_DATA`.',
         '',
         f"Hardware of the recorded runs: {hw['cpu']}, {threads} thread(s) per run, torch {hw['torch']}." if hw else '',
         '',
@@ -853,17 +862,19 @@ def _done()->list[tuple[str, str, int]]:
 
 
 def time_table()->str:
-    "Recorded time per experiment, and what all of `run` costs with each run at its quickest recorded seed."
+    "Recorded time per experiment, and what `run` (the rows) and `run --game` cost at each run's quickest seed."
     lines = ['| experiment | runs x seeds done | pretraining (min) | evaluations (min) | mean load average '
              '| one seed of every run, one at a time, quickest (min) |', '|---|---|---|---|---|---|']
-    total, untimed = 0., []
+    total, untimed = dict(rows=0., game=0.), []
+    game = unread()
     for e in EXPERIMENTS.values():
         rs = [read_result(e.name, run, s) for run in e.runs for s in e.seeds]
         rs = [r for r in rs if r]
         quick = {run: run_minutes(e.name, run) for run in e.runs}
         if not e.search:
-            total += sum(m * len(e.seeds) for m in quick.values() if m is not None)
-            untimed += [f'{e.name}/{run}' for run, m in quick.items() if m is None]
+            runs = e.runs if e in game else runs_of(e, ROWS)
+            total['game' if e in game else 'rows'] += sum(quick[k] * len(e.seeds) for k in runs if quick[k])
+            untimed += [f'{e.name}/{k}' for k in runs if quick[k] is None]
         if not rs: continue
         pre = sum(r['pretrain_seconds'] for r in rs) / 60
         ev = sum(r['evaluation_seconds'] + r['extra_evaluation_seconds'] for r in rs) / 60
@@ -871,24 +882,26 @@ def time_table()->str:
         seed = '-' if None in quick.values() else f"{sum(quick.values()):.0f}"
         lines.append(f"| {e.name}{' (search)' if e.search else ''} | {len(rs)} of {len(e.runs) * len(e.seeds)} | "
                      f"{pre:.0f} | {ev:.0f} | {load:.1f} | {seed} |")
-    lines += ['', f"All of `python benchmarks/scoreboard.py run` (every run of every experiment but the searches, for "
-              f"every seed), one run at a time, with each run at its quickest seed recorded that way: "
-              f"**{total / 60:.1f} h**"
-              + (f", plus {len(untimed)} run(s) not yet timed ({', '.join(untimed)})." if untimed else '.')
+    names = ', '.join(e.name for e in game)
+    lines += ['', f"One run at a time, each run at its quickest seed recorded that way, for every seed: every row's "
+              f"runs (`python benchmarks/scoreboard.py run`) **{total['rows'] / 60:.1f} h**, and the experiments no "
+              f"row reads ({names}: `run --game`) **{total['game'] / 60:.1f} h** more"
+              + (f"; {len(untimed)} run(s) not yet timed that way ({', '.join(untimed)})." if untimed else '.')
               + ' Recorded times include whatever else the machine ran (see the load average: 2 means both cores '
               'busy), so on a quiet machine it is less.', '', jobs_text(total)]
     return '\n'.join(lines)
 
 
-def jobs_text(total:float)->str:
-    "What two runs at a time (`make reproduce`) would take, from the speedup measured on runs recorded both ways."
+def jobs_text(total:dict)->str:
+    "What two runs at a time (`make reproduce`) take, from the speedup measured on runs recorded both ways."
     j = jobs_speedup(2)
-    if j is None: return ('Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): not yet '
-                          'measured; no run has seeds recorded both ways.')
-    return (f"Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): on the {j['runs']} "
-            f"runs recorded both ways (other seeds of the same runs), one at a time took {j['one']:.0f} min and two "
-            f"at a time {j['shared']:.0f} min of the machine (each run's minutes / 2), **{j['speedup']:.2f}x**; all of "
-            f"`run` at that rate: about **{total / 60 / j['speedup']:.1f} h**.")
+    head = 'Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): '
+    if j is None: return head + 'not yet measured; no run has seeds recorded both ways.'
+    return (head + f"on the {j['runs']} runs recorded both ways (other seeds of the same runs), one at a time took "
+            f"{j['one']:.0f} min and two at a time {j['shared']:.0f} min of the machine (each run's minutes / 2), "
+            f"**{j['speedup']:.2f}x**. At that rate every row's runs (`make reproduce`) take about "
+            f"**{total['rows'] / 60 / j['speedup']:.1f} h**, and `make reproduce-game` adds about "
+            f"{total['game'] / 60 / j['speedup']:.1f} h.")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1052,9 +1065,9 @@ def _data_available(exp:Experiment)->bool:
     return (root / need).exists()
 
 
-def run_pending(rows:list[Row], seeds, search:bool, every_run:bool, jobs:int=1, threads:int|None=None)->int:
+def run_pending(rows:list[Row], seeds, search:bool, game:bool, jobs:int=1, threads:int|None=None)->int:
     "Run what has no result file, `jobs` runs at a time, each with `threads` threads (default: the cores shared out)."
-    todo = [t for t in pending(rows, seeds, search, every_run)]
+    todo = [t for t in pending(rows, seeds, search, game)]
     print(f"{len(todo)} run(s) to do: " + ', '.join(f'{e}/{r}/seed{s}' for e, r, s in todo), flush=True)
     skip = [t for t in todo if not _data_available(EXPERIMENTS[t[0]])]
     for e, r, s in skip:
@@ -1094,6 +1107,8 @@ def main(argv=None)->int:
     r = sub.add_parser('run', help='train and evaluate what has no result file yet (resumable)')
     r.add_argument('--rows', nargs='+', choices=list(ROW), help='only these rows (default: all)')
     r.add_argument('--seeds', nargs='+', type=int, help='only these seeds (default: each experiment\'s)')
+    r.add_argument('--game', action='store_true',
+                   help='also the experiments no row reads: the cheaper games and unclamped views (fmnist-game)')
     r.add_argument('--search', action='store_true', help='also the settings tried while choosing the rows\' settings')
     r.add_argument('--jobs', type=int, default=1, help='runs at a time (each gets cores / jobs threads)')
     r.add_argument('--threads', type=int, default=None, help='threads per run (default: cores / jobs)')
@@ -1109,7 +1124,7 @@ def main(argv=None)->int:
     if a.cmd == '_one':
         run_one(a.experiment, a.run, a.seed, a.jobs); return 0
     if a.cmd == 'run':
-        return run_pending(rows, tuple(a.seeds) if a.seeds else None, a.search, not a.rows, a.jobs, a.threads)
+        return run_pending(rows, tuple(a.seeds) if a.seeds else None, a.search, a.game, a.jobs, a.threads)
     if a.cmd == 'flops': flops(rows); return 0
     summaries = [row_summary(x) for x in ROWS]
     if a.cmd == 'status':

@@ -158,14 +158,20 @@ def test_two_runs_at_a_time_are_timed_against_one_at_a_time(sb, tmp_path, monkey
     assert '**1.22x**' in sb.time_table()
 
 
-def test_run_without_rows_also_plays_the_cheaper_games(sb, tmp_path, monkeypatch):
-    "`run` with no --rows trains every experiment's runs, fmnist-game's too, which no row reads; --rows only theirs."
+def test_run_trains_the_rows_and_game_adds_the_cheaper_games(sb, tmp_path, monkeypatch):
+    """`run` trains every row's runs (what make reproduce's time budget covers); `--game` adds fmnist-game, which no
+    row reads, after the rows; --rows only theirs; the Makefile's two targets pass what they say."""
     monkeypatch.setattr(sb, 'RESULTS', tmp_path)
-    every = sb.pending(sb.ROWS, (0,), False, every_run=True)
+    rows = sb.pending(sb.ROWS, (0,), False)
+    assert {e for e, _, _ in rows} == {r.experiment for r in sb.ROWS} and 'fmnist-game' not in {e for e, _, _ in rows}
+    every = sb.pending(sb.ROWS, (0,), False, game=True)
     assert ('fmnist-game', 'viewmaker-every2', 0) in every and ('fmnist-game', 'viewmaker-noclamp', 0) in every
     assert every.index(('fmnist-game', 'viewmaker-every2', 0)) > every.index(('looc-heads', 'looc++', 0))  # rows first
+    assert set(rows) < set(every) and [e.name for e in sb.unread()] == ['fmnist-game']
     some = sb.pending([sb.ROW['vm-noise']], (0,), False)
     assert {e for e, _, _ in some} == {'fmnist-views'} and ('fmnist-views', 'expert', 0) not in some
+    make = (ROOT / 'Makefile').read_text()
+    assert 'scoreboard.py run --jobs $(JOBS)\n' in make and 'scoreboard.py run --game --jobs $(JOBS)\n' in make
 
 
 def test_two_metrics_of_one_run_are_named_by_what_they_are(sb):
