@@ -541,15 +541,44 @@ def run_minutes(exp:str, run:str, jobs:int=1)->float|None:
     return min(ts) if ts else None
 
 
+def span(res:dict)->tuple[float, float]:
+    "When a result's run ran, in seconds since the epoch: its date (written at its end) less its minutes."
+    end = datetime.fromisoformat(res['date']).timestamp()
+    return end - minutes(res) * 60, end
+
+
+def paired_share(res:dict, others:list[dict])->float:
+    "The share of `res`'s run during which at least one of `others` ran beside it."
+    a, b = span(res)
+    cuts = sorted((max(a, lo), min(b, hi)) for lo, hi in map(span, [o for o in others if o is not res])
+                  if min(b, hi) > max(a, lo))
+    covered, reach = 0., a
+    for lo, hi in cuts:
+        covered += max(0., hi - max(lo, reach))
+        reach = max(reach, hi)
+    return covered / max(b - a, 1e-9)
+
+
+PAIRED = 0.9   # a run counts as `jobs` at a time when another ran beside it for at least this share of its time
+
+
 def jobs_speedup(jobs:int=2)->dict|None:
     """What running `jobs` runs at a time (one thread each) gains over one at a time (all the threads), measured on
-    the runs recorded both ways (other seeds of the same run): one-at-a-time minutes over the machine's share of the
-    `jobs`-at-a-time minutes (minutes / jobs), summed over those runs. None when no run was recorded both ways."""
-    pairs = [(run_minutes(e.name, run), run_minutes(e.name, run, jobs)) for e in EXPERIMENTS.values() for run in e.runs]
-    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    runs recorded both ways (other seeds of the same run): one-at-a-time minutes over the machine's share of the
+    `jobs`-at-a-time minutes (minutes / jobs), summed over those runs. Only `jobs`-at-a-time records that had another
+    run beside them for most of their time count: at a queue's end a run left alone on one thread is no measure of
+    sharing. None when no run was recorded both ways."""
+    recs = [(e.name, run, r) for e in EXPERIMENTS.values() for run in e.runs for s in e.seeds
+            if (r := read_result(e.name, run, s)) and jobs_of(r) == jobs]
+    others = [r for _, _, r in recs]
+    shared = {}
+    for e, run, r in recs:
+        if paired_share(r, others) >= PAIRED: shared[e, run] = min(shared.get((e, run), math.inf), minutes(r))
+    pairs = [(run_minutes(e, run), t) for (e, run), t in shared.items()]
+    pairs = [(a, b) for a, b in pairs if a is not None]
     if not pairs: return None
-    one, shared = sum(a for a, _ in pairs), sum(b for _, b in pairs) / jobs
-    return dict(speedup=one / shared, runs=len(pairs), one=one, shared=shared, jobs=jobs)
+    one, share = sum(a for a, _ in pairs), sum(b for _, b in pairs) / jobs
+    return dict(speedup=one / share, runs=len(pairs), one=one, shared=share, jobs=jobs)
 
 
 def row_minutes(row:Row)->dict:
@@ -897,7 +926,8 @@ def jobs_text(total:dict)->str:
     j = jobs_speedup(2)
     head = 'Two runs at a time (`--jobs 2`, one thread each, as `make reproduce` runs them): '
     if j is None: return head + 'not yet measured; no run has seeds recorded both ways.'
-    return (head + f"on the {j['runs']} runs recorded both ways (other seeds of the same runs), one at a time took "
+    return (head + f"on the {j['runs']} runs recorded both ways (other seeds of the same runs; two at a time counts "
+            f"only where another run ran beside it for at least {PAIRED:.0%} of its time), one at a time took "
             f"{j['one']:.0f} min and two at a time {j['shared']:.0f} min of the machine (each run's minutes / 2), "
             f"**{j['speedup']:.2f}x**. At that rate every row's runs (`make reproduce`) take about "
             f"**{total['rows'] / 60 / j['speedup']:.1f} h**, and `make reproduce-game` adds about "

@@ -136,26 +136,32 @@ def test_seed_counts_and_times_come_from_the_result_files(sb, tmp_path, monkeypa
 
 
 def test_two_runs_at_a_time_are_timed_against_one_at_a_time(sb, tmp_path, monkeypatch):
-    "Minutes count per way of running; --jobs 2's speedup comes from runs recorded both ways; old files are inferred."
+    """Minutes count per way of running; --jobs 2's speedup comes from runs recorded both ways that had another run
+    beside them (a run left alone at a queue's end does not count); files without `jobs` are inferred."""
     monkeypatch.setattr(sb, 'RESULTS', tmp_path)
-    def write(run, seed, minutes, **how):
+    def write(run, seed, minutes, end, **how):   # end: minutes after 12:00
         p = sb.result_path('hapt-views', run, seed)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps(dict(metrics=dict(knn=50., linear=50.), pretrain_seconds=minutes * 60,
                                      evaluation_seconds=0, extra_evaluation_seconds=0,
+                                     date=f'2026-12-06T{12 + end // 60:02d}:{end % 60:02d}:00+00:00',
                                      load_average=dict(start=2., end=2.), **how)))
     alone, two = dict(hardware=dict(threads=2, cores=2)), dict(hardware=dict(threads=1, cores=2), jobs=2)
     assert 'not yet measured' in sb.time_table()
-    write('viewmaker-0.1', 0, 12, **alone)                                # an old file with every core: one at a time
-    write('viewmaker-0.1', 1, 9, hardware=dict(threads=1, cores=2))       # an old single-thread file: unknown
-    write('viewmaker-0.1', 2, 20, **two)
+    write('viewmaker-0.1', 0, 12, 12, **alone)                            # an old file with every core: one at a time
+    write('viewmaker-0.1', 1, 9, 30, hardware=dict(threads=1, cores=2))   # an old single-thread file: unknown
     assert sb.jobs_of(sb.read_result('hapt-views', 'viewmaker-0.1', 1)) is None
+    write('viewmaker-0.1', 2, 20, 60, **two)                              # 12:40-13:00
+    write('masking', 0, 2, 14, **alone)
+    write('masking', 1, 3, 50, **two)                                     # 12:47-12:50, beside viewmaker-0.1
     assert sb.run_minutes('hapt-views', 'viewmaker-0.1') == 12 and sb.run_minutes('hapt-views', 'viewmaker-0.1', 2) == 20
-    write('masking', 0, 2, **alone)
-    write('masking', 1, 3, **two)
+    assert sb.jobs_speedup(2)['runs'] == 1        # masking: viewmaker-0.1 had it beside it for 3 of 20 minutes only
+    write('viewmaker-2.0', 0, 10, 24, **alone)
+    write('viewmaker-2.0', 1, 19, 59, **two)                              # 12:40-12:59: both now paired > 90%
+    assert sb.paired_share(sb.read_result('hapt-views', 'viewmaker-0.1', 2), []) == 0
     j = sb.jobs_speedup(2)
-    assert j['runs'] == 2 and j['one'] == 14 and j['shared'] == 11.5 and abs(j['speedup'] - 14 / 11.5) < 1e-9
-    assert '**1.22x**' in sb.time_table()
+    assert j['runs'] == 3 and j['one'] == 24 and j['shared'] == 21 and abs(j['speedup'] - 24 / 21) < 1e-9
+    assert '**1.14x**' in sb.time_table()
 
 
 def test_run_trains_the_rows_and_game_adds_the_cheaper_games(sb, tmp_path, monkeypatch):
