@@ -400,7 +400,7 @@ def _extra_evals(exp:Experiment, out:Path, seed:int)->dict:
 
 def run_one(exp_name:str, run:str, seed:int, jobs:int=1)->dict:
     """Train (or resume) one run, evaluate it and write its result file atomically; returns the result.
-    `jobs`: how many runs the queue ran at once beside this one (recorded: its times are shares of the cores)."""
+    `jobs`: how many runs the queue ran at once, this one included (recorded: its times are shares of the cores)."""
     from viewexplore.cli import main as cli_main
     from viewexplore.storage import atomic_write_text
     exp = EXPERIMENTS[exp_name]

@@ -86,15 +86,19 @@ def test_one_tiny_run_of_every_evaluation_writes_a_result_file(sb, tmp_path, mon
         pytest.skip(f'CIFAR-10 and HAPT are not in {DATA} (see ../shared/data/README.md)')
     monkeypatch.setattr(sb, 'RESULTS', tmp_path / 'results')
     monkeypatch.setattr(sb, 'WORK', tmp_path / 'runs')
+    monkeypatch.setenv('VIEWEXPLORE_DATA', str(DATA))   # where the skip above looked, also without the variable
     tiny = dict(encoder='small', batch_size=32, train_subset=64, test_subset=40, probe_epochs=1, epochs=1,
                 viewmaker_width=4, num_res_blocks=1)
     looc = dict(tiny, data='cifar10', queue_size=64, head_hidden=16, bn_splits=4, base_augment='flip')
-    sb.EXPERIMENTS['tiny-looc'] = sb.Experiment('tiny-looc', 'tiny', looc, {
-        'looc++': dict(method='looc++', augment='color,rotation')}, evals=('rotation_hue', 'head_shares'), seeds=(0,), eval_epochs=2)
-    sb.EXPERIMENTS['tiny-combined'] = sb.Experiment('tiny-combined', 'tiny', dict(tiny, data='cifar10'), {
-        'combined': dict(views='combined', distortion_budget=0.01)}, evals=('corruption',), seeds=(0,), eval_epochs=1)
-    sb.EXPERIMENTS['tiny-hapt'] = sb.Experiment('tiny-hapt', 'tiny', dict(tiny, data='hapt'), {
-        'viewmaker': dict(views='viewmaker')}, evals=('one_subject',), seeds=(0,), eval_epochs=2)
+    tinies = [  # setitem: the module's EXPERIMENTS is shared with the other tests, which must not see these
+        sb.Experiment('tiny-looc', 'tiny', looc, {'looc++': dict(method='looc++', augment='color,rotation')},
+                      evals=('rotation_hue', 'head_shares'), seeds=(0,), eval_epochs=2),
+        sb.Experiment('tiny-combined', 'tiny', dict(tiny, data='cifar10'),
+                      {'combined': dict(views='combined', distortion_budget=0.01)}, evals=('corruption',),
+                      seeds=(0,), eval_epochs=1),
+        sb.Experiment('tiny-hapt', 'tiny', dict(tiny, data='hapt'), {'viewmaker': dict(views='viewmaker')},
+                      evals=('one_subject',), seeds=(0,), eval_epochs=2)]
+    for x in tinies: monkeypatch.setitem(sb.EXPERIMENTS, x.name, x)
     for e, run in [('tiny-looc', 'looc++'), ('tiny-combined', 'combined'), ('tiny-hapt', 'viewmaker')]:
         r = sb.run_one(e, run, 0, jobs=2)
         assert sb.result_path(e, run, 0).exists() and r['seed'] == 0 and r['metrics']['knn'] >= 0
@@ -154,7 +158,8 @@ def test_two_runs_at_a_time_are_timed_against_one_at_a_time(sb, tmp_path, monkey
     write('viewmaker-0.1', 2, 20, 60, **two)                              # 12:40-13:00
     write('masking', 0, 2, 14, **alone)
     write('masking', 1, 3, 50, **two)                                     # 12:47-12:50, beside viewmaker-0.1
-    assert sb.run_minutes('hapt-views', 'viewmaker-0.1') == 12 and sb.run_minutes('hapt-views', 'viewmaker-0.1', 2) == 20
+    assert sb.run_minutes('hapt-views', 'viewmaker-0.1') == 12
+    assert sb.run_minutes('hapt-views', 'viewmaker-0.1', 2) == 20
     assert sb.jobs_speedup(2)['runs'] == 1        # masking: viewmaker-0.1 had it beside it for 3 of 20 minutes only
     write('viewmaker-2.0', 0, 10, 24, **alone)
     write('viewmaker-2.0', 1, 19, 59, **two)                              # 12:40-12:59: both now paired > 90%
